@@ -1,0 +1,66 @@
+// burrow's error codes: one category ("burrow") for every failure the library detects itself, and
+// conditions that group them. Expected network conditions are values, never exceptions.
+//
+// Each error that a peer can cause knows the close code burrow sends in answer (RFC 6455 §7.4.1):
+// `to_close_code`. Enumerator names are permanent once released: add, never rename.
+#pragma once
+
+#include <burrow/config.hpp>
+#include <burrow/ws/close_code.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace burrow {
+
+enum class error : int {
+    // --- frames received from the peer (RFC 6455 §5) ---
+    bad_opcode = 1,            ///< reserved opcode 0x3-0x7 or 0xB-0xF
+    bad_reserved_bits,         ///< RSV1/2/3 set without an extension that grants it
+    fragmented_control_frame,  ///< control frame with FIN clear
+    control_frame_too_big,     ///< control frame payload over 125 bytes
+    bad_payload_length,        ///< 64-bit length with the most significant bit set
+    non_minimal_length,        ///< length sent in a longer form than needed
+    unexpected_mask,           ///< a client received a masked frame
+    missing_mask,              ///< a server received an unmasked frame
+    unexpected_continuation,   ///< continuation frame with no message in progress
+    expected_continuation,     ///< new data frame while a fragmented message is in progress
+    message_too_big,           ///< message larger than the configured maximum
+    bad_utf8,                  ///< text message that is not valid UTF-8
+    bad_close_payload,         ///< Close frame with a 1-byte payload
+    bad_close_code,            ///< Close frame with a code not allowed on the wire
+    bad_close_reason,          ///< Close frame whose reason is not valid UTF-8
+};
+
+/// Groups of errors, for callers that only care about the kind of failure.
+enum class condition : int {
+    protocol_violation = 1,    ///< the peer broke RFC 6455; the connection must be failed
+};
+
+/// The category of `burrow::error`. Its identity is a fixed 64-bit id, so comparisons hold across
+/// shared libraries.
+const boost::system::error_category& error_category() noexcept;
+
+/// The category of `burrow::condition`.
+const boost::system::error_category& condition_category() noexcept;
+
+inline boost::system::error_code make_error_code(error e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+inline boost::system::error_condition make_error_condition(condition c) noexcept {
+    return {static_cast<int>(c), condition_category()};
+}
+
+/// The close code to send when failing a connection because of `e`: 1007 for invalid UTF-8,
+/// 1009 for a message over the limit, 1002 for the other protocol violations.
+ws::close_code to_close_code(error e) noexcept;
+
+} // namespace burrow
+
+template <>
+struct boost::system::is_error_code_enum<burrow::error> : std::true_type {};
+
+template <>
+struct boost::system::is_error_condition_enum<burrow::condition> : std::true_type {};

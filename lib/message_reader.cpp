@@ -1,0 +1,1 @@
+#include <burrow/ws/frame_header.hpp>
