@@ -1,0 +1,60 @@
+# Shared by scripts/*.sh: the Debian 12 packages burrow needs, and a function that installs the
+# missing ones. Source it; it defines functions and arrays only and runs nothing.
+#
+# To need a new package, add it to the list of the script that needs it (or to BURROW_BASE_PACKAGES
+# when every script needs it). Keep one package per line so diffs stay readable.
+
+# What building and testing the library needs.
+BURROW_BASE_PACKAGES=(
+    meson
+    ninja-build
+    g++
+    pkg-config
+    python3
+    libboost1.81-dev
+    libboost-url1.81-dev
+    libwolfssl-dev
+    zlib1g-dev
+    nlohmann-json3-dev
+    libgtest-dev
+    libbenchmark-dev
+    libcli11-dev
+)
+
+# The libFuzzer targets (tests/fuzz) need clang and its runtime libraries.
+BURROW_FUZZ_PACKAGES=(
+    clang-14
+    libclang-rt-14-dev
+)
+
+# Everything scripts/test.sh uses.
+BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}")
+
+# Everything scripts/bench.sh uses.
+BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}")
+
+# True when the package is installed (not merely known to dpkg, e.g. removed with its config kept).
+burrow_package_installed() {
+    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+}
+
+# burrow_ensure_packages PKG...: installs the packages that are missing, with one `apt-get update`
+# first, and only when something is missing. Needs root for that; without root it names what is
+# missing and returns non-zero.
+burrow_ensure_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        burrow_package_installed "$pkg" || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "error: missing Debian packages: ${missing[*]}" >&2
+        echo "error: install them as root: apt-get install --no-install-recommends ${missing[*]}" >&2
+        return 1
+    fi
+    echo "==> installing missing packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
