@@ -1,2 +1,58 @@
+#include <burrow/error.hpp>
+
 #include <gtest/gtest.h>
-TEST(placeholder, builds) { SUCCEED(); }
+
+#include <set>
+#include <string>
+
+using namespace burrow;
+
+namespace {
+constexpr int first_error = static_cast<int>(error::bad_opcode);
+constexpr int last_error = static_cast<int>(error::bad_close_reason);
+} // namespace
+
+TEST(error, category_is_named_burrow) {
+    EXPECT_STREQ(error_category().name(), "burrow");
+    const boost::system::error_code ec = error::bad_utf8;
+    EXPECT_EQ(&ec.category(), &error_category());
+}
+
+TEST(error, every_error_has_its_own_message) {
+    std::set<std::string> seen;
+    for (int e = first_error; e <= last_error; ++e) {
+        const std::string message = make_error_code(static_cast<error>(e)).message();
+        EXPECT_NE(message, "unknown burrow error") << e;
+        EXPECT_TRUE(seen.insert(message).second) << "duplicate message: " << message;
+    }
+    EXPECT_EQ(make_error_code(static_cast<error>(9999)).message(), "unknown burrow error");
+}
+
+TEST(error, frame_errors_are_protocol_violations) {
+    for (int e = first_error; e <= last_error; ++e) {
+        const boost::system::error_code ec = static_cast<error>(e);
+        EXPECT_TRUE(ec == condition::protocol_violation) << ec.message();
+    }
+    EXPECT_FALSE(boost::system::error_code() == condition::protocol_violation);
+    EXPECT_FALSE(make_error_code(boost::system::errc::connection_reset) == condition::protocol_violation);
+}
+
+TEST(error, close_codes) {
+    EXPECT_EQ(to_close_code(error::bad_utf8), ws::close_code::invalid_payload);
+    EXPECT_EQ(to_close_code(error::bad_close_reason), ws::close_code::invalid_payload);
+    EXPECT_EQ(to_close_code(error::message_too_big), ws::close_code::message_too_big);
+    EXPECT_EQ(to_close_code(error::bad_opcode), ws::close_code::protocol_error);
+    EXPECT_EQ(to_close_code(error::unexpected_continuation), ws::close_code::protocol_error);
+}
+
+TEST(error, category_identity_is_a_fixed_id) {
+    // error_category(id) compares by id, not by address, so copies in other shared objects match.
+    class clone final : public boost::system::error_category {
+    public:
+        clone() noexcept : boost::system::error_category(0xb0aa'0e57'6c1e'0001ULL) {}
+        const char* name() const noexcept override { return "clone"; }
+        std::string message(int) const override { return {}; }
+    };
+    static const clone copy;
+    EXPECT_TRUE(copy == error_category());
+}
