@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the codec benchmarks (release, default flags: no -march=native, so the numbers are those
+# of the runtime-dispatched kernels a packaged binary gets), runs them with repetitions and prints
+# one table per measurement (scripts/bench_table.py). Results: bench-results/codec.json and
+# bench-results/codec.md.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: scripts/bench.sh [--filter REGEX] [--min-time SECONDS] [--help]
+
+Builds build-bench/ (release) and runs build-bench/bench/codec/burrow-codec-bench, then prints
+tables of medians: burrow vs memcpy and Boost.Beast, and each SIMD kernel on its own.
+Writes bench-results/codec.json (raw Google Benchmark output) and bench-results/codec.md.
+
+  --filter REGEX      only the benchmarks whose name matches (--benchmark_filter)
+  --min-time SECONDS  minimum time per benchmark run (--benchmark_min_time)
+  --help              this text
+
+Environment:
+  REPS                 repetitions per benchmark (default 5); the tables use the medians
+  BURROW_FORCE_KERNEL  cap the dispatched kernel (scalar, word, sse2, ssse3, avx2, avx512)
+  BURROW_BENCH_DIR     build dir (default build-bench)
+For numbers worth quoting, run on a quiet machine with frequency scaling off.
+USAGE
+}
+
+filter=''
+min_time=''
+while (($#)); do
+    case "$1" in
+    --filter) (($# >= 2)) || { echo "error: --filter needs a REGEX" >&2; exit 2; }; filter=$2; shift ;;
+    --filter=*) filter=${1#--filter=} ;;
+    --min-time) (($# >= 2)) || { echo "error: --min-time needs SECONDS" >&2; exit 2; }; min_time=$2; shift ;;
+    --min-time=*) min_time=${1#--min-time=} ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "error: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/packages.sh
+source scripts/lib/packages.sh
+burrow_ensure_packages "${BURROW_BENCH_PACKAGES[@]}"
+
+dir=${BURROW_BENCH_DIR:-build-bench}
+reps=${REPS:-5}
+setup_args=(--wrap-mode=nodownload -Dbuildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
+            -Dfuzz=false)
+if [[ -f $dir/meson-private/coredata.dat ]]; then
+    meson setup --reconfigure "$dir" "${setup_args[@]}" >/dev/null ||
+        meson setup --wipe "$dir" "${setup_args[@]}"
+else
+    meson setup "$dir" "${setup_args[@]}"
+fi
+ninja -C "$dir" bench/codec/burrow-codec-bench
+
+mkdir -p bench-results
+bench_args=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+            --benchmark_out_format=json --benchmark_out=bench-results/codec.json)
+[[ -n $filter ]] && bench_args+=(--benchmark_filter="$filter")
+[[ -n $min_time ]] && bench_args+=(--benchmark_min_time="$min_time")
+
+echo "==> $dir/bench/codec/burrow-codec-bench ${bench_args[*]}"
+# Progress on the console; the JSON goes to the --benchmark_out file.
+"$dir/bench/codec/burrow-codec-bench" "${bench_args[@]}" --benchmark_format=console
+
+# The compiler that built the benchmark, as compile_commands.json names it.
+compiler=$(/usr/bin/python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))[0]["command"].split()[0])
+' "$dir/compile_commands.json" 2>/dev/null || echo c++)
+compiler=$("$compiler" --version 2>/dev/null | head -n 1 || echo "$compiler")
+flags="buildtype=release, no -march"
+[[ -n ${BURROW_FORCE_KERNEL:-} ]] && flags+=", BURROW_FORCE_KERNEL=$BURROW_FORCE_KERNEL"
+
+echo
+/usr/bin/python3 scripts/bench_table.py bench-results/codec.json --markdown bench-results/codec.md \
+    --compiler "${compiler:-unknown} ($flags)"
+echo
+echo "==> wrote bench-results/codec.json and bench-results/codec.md"
