@@ -29,6 +29,36 @@ public:
         case error::bad_close_payload: return "close frame with a 1-byte payload";
         case error::bad_close_code: return "close frame with a code not allowed on the wire";
         case error::bad_close_reason: return "close frame reason is not valid UTF-8";
+        case error::http_head_too_large: return "HTTP head larger than the limit";
+        case error::http_bad_start_line: return "malformed HTTP status line or request line";
+        case error::http_bad_version: return "unsupported HTTP version (only HTTP/1.0 and HTTP/1.1)";
+        case error::http_bad_header: return "malformed HTTP header line";
+        case error::http_obs_fold: return "HTTP header uses obsolete line folding";
+        case error::http_bad_body_framing: return "unusable Content-Length or Transfer-Encoding";
+        case error::proxy_unreachable: return "cannot connect to the proxy";
+        case error::proxy_closed: return "the proxy closed the connection before opening the tunnel";
+        case error::proxy_malformed_reply: return "the proxy's reply is not valid HTTP";
+        case error::proxy_reply_too_large: return "the proxy's reply head is larger than the limit";
+        case error::proxy_refused: return "the proxy refused the CONNECT request";
+        case error::proxy_auth_required: return "the proxy requires authentication and no credentials were given";
+        case error::proxy_auth_failed: return "proxy authentication failed: the credentials were rejected";
+        case error::proxy_auth_unsupported: return "the proxy offers no authentication scheme burrow supports";
+        case error::proxy_timeout: return "the proxy did not answer in time";
+        case error::proxy_bad_url: return "malformed proxy URL";
+        case error::proxy_unsupported_scheme: return "unsupported proxy URL scheme (use http, https, socks5 or socks5h)";
+        case error::socks_general_failure: return "SOCKS5 proxy: general failure";
+        case error::socks_not_allowed: return "SOCKS5 proxy: connection not allowed by ruleset";
+        case error::socks_network_unreachable: return "SOCKS5 proxy: network unreachable";
+        case error::socks_host_unreachable: return "SOCKS5 proxy: host unreachable";
+        case error::socks_connection_refused: return "SOCKS5 proxy: connection refused by the target";
+        case error::socks_ttl_expired: return "SOCKS5 proxy: TTL expired";
+        case error::socks_command_not_supported: return "SOCKS5 proxy: command not supported";
+        case error::socks_address_not_supported: return "SOCKS5 proxy: address type not supported";
+        case error::socks_unknown_reply: return "SOCKS5 proxy: unknown reply code";
+        case error::socks_no_acceptable_method: return "SOCKS5 proxy: no acceptable authentication method";
+        case error::socks_auth_failed: return "SOCKS5 proxy: username/password authentication failed";
+        case error::socks_malformed_reply: return "SOCKS5 proxy: malformed reply";
+        case error::socks_name_too_long: return "SOCKS5: host name, user name or password longer than 255 bytes";
         }
         return "unknown burrow error";
     }
@@ -46,6 +76,8 @@ public:
     std::string message(int ev) const override {
         switch (static_cast<condition>(ev)) {
         case condition::protocol_violation: return "WebSocket protocol violation";
+        case condition::http_failed: return "malformed HTTP head";
+        case condition::proxy_failed: return "the proxy did not open the tunnel";
         }
         return "unknown burrow condition";
     }
@@ -55,8 +87,15 @@ constexpr error_category_impl error_category_instance;
 constexpr condition_category_impl condition_category_instance;
 
 boost::system::error_condition error_category_impl::default_error_condition(int ev) const noexcept {
-    if (ev >= static_cast<int>(error::bad_opcode) && ev <= static_cast<int>(error::bad_close_reason))
+    // Errors are numbered in blocks by phase (1.. frames, 100.. HTTP, 200.. proxy, 300.. SOCKS).
+    auto in = [ev](error first, error last) { return ev >= static_cast<int>(first) && ev <= static_cast<int>(last); };
+    if (in(error::bad_opcode, error::bad_close_reason))
         return {static_cast<int>(condition::protocol_violation), condition_category_instance};
+    if (in(error::http_head_too_large, error::http_bad_body_framing))
+        return {static_cast<int>(condition::http_failed), condition_category_instance};
+    if (in(error::proxy_unreachable, error::proxy_unsupported_scheme) ||
+        in(error::socks_general_failure, error::socks_name_too_long))
+        return {static_cast<int>(condition::proxy_failed), condition_category_instance};
     return {ev, *this};
 }
 

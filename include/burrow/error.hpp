@@ -31,11 +31,49 @@ enum class error : int {
     bad_close_payload,         ///< Close frame with a 1-byte payload
     bad_close_code,            ///< Close frame with a code not allowed on the wire
     bad_close_reason,          ///< Close frame whose reason is not valid UTF-8
+
+    // --- HTTP/1.x heads (CONNECT replies, upgrade requests and responses) ---
+    http_head_too_large = 100, ///< the head did not end within the configured limit
+    http_bad_start_line,       ///< malformed status line or request line
+    http_bad_version,          ///< not HTTP/1.0 or HTTP/1.1
+    http_bad_header,           ///< malformed header line (no colon, bad name, control bytes)
+    http_obs_fold,             ///< obsolete line folding (RFC 9112 §5.2), rejected
+    http_bad_body_framing,     ///< unusable Content-Length or Transfer-Encoding on a body to skip
+
+    // --- proxies (HTTP CONNECT) ---
+    proxy_unreachable = 200,   ///< could not connect to the proxy
+    proxy_closed,              ///< the proxy closed the connection before the tunnel was open
+    proxy_malformed_reply,     ///< the proxy's reply is not HTTP
+    proxy_reply_too_large,     ///< the proxy's reply head is over the limit
+    proxy_refused,             ///< the proxy answered CONNECT with a status other than 2xx/407
+    proxy_auth_required,       ///< 407, and no credentials were configured
+    proxy_auth_failed,         ///< 407 again after sending credentials: they were rejected
+    proxy_auth_unsupported,    ///< 407 offering no scheme burrow supports
+    proxy_timeout,             ///< the proxy did not answer in time
+    proxy_bad_url,             ///< a proxy URL that cannot be parsed
+    proxy_unsupported_scheme,  ///< a proxy URL scheme other than http, https, socks5, socks5h
+
+    // --- SOCKS5 (RFC 1928, RFC 1929) ---
+    socks_general_failure = 300,   ///< reply 0x01
+    socks_not_allowed,             ///< reply 0x02: connection not allowed by ruleset
+    socks_network_unreachable,     ///< reply 0x03
+    socks_host_unreachable,        ///< reply 0x04
+    socks_connection_refused,      ///< reply 0x05
+    socks_ttl_expired,             ///< reply 0x06
+    socks_command_not_supported,   ///< reply 0x07
+    socks_address_not_supported,   ///< reply 0x08
+    socks_unknown_reply,           ///< a reply code RFC 1928 does not define
+    socks_no_acceptable_method,    ///< the server accepted none of the offered methods (0xFF)
+    socks_auth_failed,             ///< username/password rejected (RFC 1929 status != 0)
+    socks_malformed_reply,         ///< not a SOCKS5 reply (wrong version, bad address type, ...)
+    socks_name_too_long,           ///< a host name, user name or password over 255 bytes
 };
 
 /// Groups of errors, for callers that only care about the kind of failure.
 enum class condition : int {
     protocol_violation = 1,    ///< the peer broke RFC 6455; the connection must be failed
+    http_failed,               ///< an HTTP head could not be parsed
+    proxy_failed,              ///< the proxy (HTTP CONNECT or SOCKS5) did not open the tunnel
 };
 
 /// The category of `burrow::error`. Its identity is a fixed 64-bit id, so comparisons hold across

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints burrow's headers, relative to include/: 'public' (all but detail/ and impl/) or 'core'
-(the sans-I/O layer: the top-level headers plus ws/ and proxy/)."""
+(the sans-I/O layer: the top-level headers plus ws/, http/ and proxy/)."""
 import pathlib
 import sys
 
@@ -11,6 +11,6 @@ for path in sorted(root.glob("burrow/**/*.hpp")):
     parts = rel.split("/")
     if "detail" in parts or "impl" in parts:
         continue
-    if kind == "core" and len(parts) > 2 and parts[1] not in ("ws", "proxy"):
+    if kind == "core" and len(parts) > 2 and parts[1] not in ("ws", "http", "proxy"):
         continue
     print(rel)

@@ -10,6 +10,18 @@ using namespace burrow;
 namespace {
 constexpr int first_error = static_cast<int>(error::bad_opcode);
 constexpr int last_error = static_cast<int>(error::bad_close_reason);
+
+struct block {
+    error first, last;
+    condition cond;
+};
+// Every block of the enum, and the condition its errors belong to.
+constexpr block blocks[] = {
+    {error::bad_opcode, error::bad_close_reason, condition::protocol_violation},
+    {error::http_head_too_large, error::http_bad_body_framing, condition::http_failed},
+    {error::proxy_unreachable, error::proxy_unsupported_scheme, condition::proxy_failed},
+    {error::socks_general_failure, error::socks_name_too_long, condition::proxy_failed},
+};
 } // namespace
 
 TEST(error, category_is_named_burrow) {
@@ -18,13 +30,21 @@ TEST(error, category_is_named_burrow) {
     EXPECT_EQ(&ec.category(), &error_category());
 }
 
-TEST(error, every_error_has_its_own_message) {
+TEST(error, every_error_has_its_own_message_and_condition) {
     std::set<std::string> seen;
-    for (int e = first_error; e <= last_error; ++e) {
-        const std::string message = make_error_code(static_cast<error>(e)).message();
-        EXPECT_NE(message, "unknown burrow error") << e;
-        EXPECT_TRUE(seen.insert(message).second) << "duplicate message: " << message;
+    for (const auto& b : blocks) {
+        for (int e = static_cast<int>(b.first); e <= static_cast<int>(b.last); ++e) {
+            const boost::system::error_code ec = static_cast<error>(e);
+            const std::string message = ec.message();
+            EXPECT_NE(message, "unknown burrow error") << e;
+            EXPECT_TRUE(seen.insert(message).second) << "duplicate message: " << message;
+            EXPECT_TRUE(ec == b.cond) << message;
+        }
+        // Just past a block's end there is no error.
+        EXPECT_EQ(make_error_code(static_cast<error>(static_cast<int>(b.last) + 1)).message(), "unknown burrow error");
     }
+    EXPECT_FALSE(make_error_code(error::proxy_refused) == condition::protocol_violation);
+    EXPECT_FALSE(make_error_code(error::bad_utf8) == condition::proxy_failed);
     EXPECT_EQ(make_error_code(static_cast<error>(9999)).message(), "unknown burrow error");
 }
 
