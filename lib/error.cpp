@@ -35,6 +35,7 @@ public:
         case error::http_bad_header: return "malformed HTTP header line";
         case error::http_obs_fold: return "HTTP header uses obsolete line folding";
         case error::http_bad_body_framing: return "unusable Content-Length or Transfer-Encoding";
+        case error::http_body_too_large: return "HTTP body larger than the limit";
         case error::proxy_unreachable: return "cannot connect to the proxy";
         case error::proxy_closed: return "the proxy closed the connection before opening the tunnel";
         case error::proxy_malformed_reply: return "the proxy's reply is not valid HTTP";
@@ -91,7 +92,7 @@ boost::system::error_condition error_category_impl::default_error_condition(int 
     auto in = [ev](error first, error last) { return ev >= static_cast<int>(first) && ev <= static_cast<int>(last); };
     if (in(error::bad_opcode, error::bad_close_reason))
         return {static_cast<int>(condition::protocol_violation), condition_category_instance};
-    if (in(error::http_head_too_large, error::http_bad_body_framing))
+    if (in(error::http_head_too_large, error::http_body_too_large))
         return {static_cast<int>(condition::http_failed), condition_category_instance};
     if (in(error::proxy_unreachable, error::proxy_unsupported_scheme) ||
         in(error::socks_general_failure, error::socks_name_too_long))

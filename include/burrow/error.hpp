@@ -39,6 +39,7 @@ enum class error : int {
     http_bad_header,           ///< malformed header line (no colon, bad name, control bytes)
     http_obs_fold,             ///< obsolete line folding (RFC 9112 §5.2), rejected
     http_bad_body_framing,     ///< unusable Content-Length or Transfer-Encoding on a body to skip
+    http_body_too_large,       ///< a body to skip is larger than the limit
 
     // --- proxies (HTTP CONNECT) ---
     proxy_unreachable = 200,   ///< could not connect to the proxy

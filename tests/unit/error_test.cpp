@@ -18,7 +18,7 @@ struct block {
 // Every block of the enum, and the condition its errors belong to.
 constexpr block blocks[] = {
     {error::bad_opcode, error::bad_close_reason, condition::protocol_violation},
-    {error::http_head_too_large, error::http_bad_body_framing, condition::http_failed},
+    {error::http_head_too_large, error::http_body_too_large, condition::http_failed},
     {error::proxy_unreachable, error::proxy_unsupported_scheme, condition::proxy_failed},
     {error::socks_general_failure, error::socks_name_too_long, condition::proxy_failed},
 };
