@@ -2,7 +2,8 @@
 # run_fuzzer.sh EXE SEED_CORPUS_DIR [ARTIFACT_DIR]: runs one libFuzzer target for
 # $BURROW_FUZZ_SECONDS seconds (default 30) on a temporary copy of its seed corpus, so the source
 # tree is never written to. Crash reproducers go to ARTIFACT_DIR (default: the current directory).
-# The exit status is the fuzzer's: 0 when it found nothing.
+# Exits 0 when the fuzzer found nothing, 1 otherwise (never libFuzzer's default 77, which meson
+# would count as a skipped test).
 set -euo pipefail
 
 if (($# < 2)); then
@@ -23,8 +24,8 @@ mkdir -p "$artifacts"
 
 status=0
 "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "$corpus" || status=$?
+    -error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$artifacts/" "$corpus" || status=$?
 if ((status != 0)); then
     echo "run_fuzzer.sh: $(basename "$exe") failed with status $status; reproducers in $artifacts/" >&2
+    exit 1
 fi
-exit "$status"
