@@ -17,7 +17,7 @@
 // The RNG is a wolfCrypt Hash-DRBG per thread (thread_local: no locking, and WC_RNG is not safe to
 // share between threads), seeded on first use and freed when the thread ends.
 
-#include <wolfssl/options.h>  // must come first: it fixes the configuration the library was built with
+#include <wolfssl/options.h> // must come first: it fixes the configuration the library was built with
 
 #include <wolfssl/wolfcrypt/coding.h>
 #include <wolfssl/wolfcrypt/md5.h>
@@ -57,7 +57,8 @@ std::array<std::byte, N> digest(std::span<const std::byte> data, Init init, Upda
     const byte* p = input_pointer(data);
     std::size_t left = data.size();
     do {
-        const auto chunk = static_cast<word32>(std::min<std::size_t>(left, std::numeric_limits<word32>::max()));
+        const auto chunk =
+            static_cast<word32>(std::min<std::size_t>(left, std::numeric_limits<word32>::max()));
         ok = update(&state, p, chunk) == 0;
         p += chunk;
         left -= chunk;
@@ -78,9 +79,12 @@ constexpr bool is_base64_char(char c) noexcept {
 
 // The 6-bit value of an alphabet character (is_base64_char(c) holds).
 constexpr unsigned base64_value(char c) noexcept {
-    if (c >= 'A' && c <= 'Z') return static_cast<unsigned>(c - 'A');
-    if (c >= 'a' && c <= 'z') return static_cast<unsigned>(c - 'a' + 26);
-    if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0' + 52);
+    if (c >= 'A' && c <= 'Z')
+        return static_cast<unsigned>(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return static_cast<unsigned>(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return static_cast<unsigned>(c - '0' + 52);
     return c == '+' ? 62u : 63u;
 }
 
@@ -96,7 +100,7 @@ std::optional<std::size_t> validate_base64(std::string_view in) noexcept {
     const std::size_t data_chars = in.size() - pad;
     for (std::size_t i = 0; i < data_chars; ++i)
         if (!is_base64_char(in[i]))
-            return std::nullopt;  // also catches '=' before the last two places
+            return std::nullopt; // also catches '=' before the last two places
     // The bits of the last data character that fall under the padding must be zero, otherwise two
     // different texts would decode to the same bytes (RFC 4648 §3.5 lets decoders reject them).
     const unsigned last = base64_value(in[data_chars - 1]);
@@ -116,7 +120,7 @@ public:
     bool generate(std::span<std::byte> out) noexcept {
         if (!ready_) {
             if (wc_InitRng(&rng_) != 0)
-                return false;  // seeding failed; the next call tries again
+                return false; // seeding failed; the next call tries again
             ready_ = true;
         }
         auto* p = reinterpret_cast<byte*>(out.data());
@@ -171,8 +175,8 @@ std::size_t base64_encode(std::span<const std::byte> in, std::span<char> out) no
     // wolfCrypt writes a NUL after the text when there is room; the caller asked for exactly
     // `needed` characters, and a larger `out` is the caller's scratch space anyway.
     auto out_len = static_cast<word32>(std::min<std::size_t>(out.size(), std::numeric_limits<word32>::max()));
-    if (Base64_Encode_NoNl(input_pointer(in), static_cast<word32>(in.size()), reinterpret_cast<byte*>(out.data()),
-                           &out_len) != 0) {
+    if (Base64_Encode_NoNl(input_pointer(in), static_cast<word32>(in.size()),
+                           reinterpret_cast<byte*>(out.data()), &out_len) != 0) {
         assert(!"wolfCrypt base64 encode failed");
         return 0;
     }
@@ -202,7 +206,8 @@ std::optional<std::size_t> base64_decode(std::string_view in, std::span<std::byt
     const std::size_t head_chars = in.size() - 4;
     if (head_chars != 0) {
         word32 len = static_cast<word32>(head_chars / 4 * 3);
-        if (Base64_Decode(text, static_cast<word32>(head_chars), dest, &len) != 0 || len != head_chars / 4 * 3)
+        if (Base64_Decode(text, static_cast<word32>(head_chars), dest, &len) != 0 ||
+            len != head_chars / 4 * 3)
             return std::nullopt;
     }
     // The last one (1 to 3 bytes) goes through a buffer with the room wolfCrypt wants.

@@ -18,9 +18,15 @@ using burrow::test::to_string;
 
 namespace {
 
-std::string sha1_hex(std::string_view s) { return to_hex(sha1(to_bytes(s))); }
-std::string md5_hex(std::string_view s) { return to_hex(md5(to_bytes(s))); }
-std::string sha256_hex(std::string_view s) { return to_hex(sha256(to_bytes(s))); }
+std::string sha1_hex(std::string_view s) {
+    return to_hex(sha1(to_bytes(s)));
+}
+std::string md5_hex(std::string_view s) {
+    return to_hex(md5(to_bytes(s)));
+}
+std::string sha256_hex(std::string_view s) {
+    return to_hex(sha256(to_bytes(s)));
+}
 
 // Decodes into a buffer of exactly the right size, or nullopt.
 std::optional<std::string> decode(std::string_view text, std::size_t room) {
@@ -32,7 +38,9 @@ std::optional<std::string> decode(std::string_view text, std::size_t room) {
     return to_string(out);
 }
 
-std::optional<std::string> decode(std::string_view text) { return decode(text, base64_max_decoded_size(text.size())); }
+std::optional<std::string> decode(std::string_view text) {
+    return decode(text, base64_max_decoded_size(text.size()));
+}
 
 } // namespace
 
@@ -95,7 +103,7 @@ TEST(crypto_base64, encode_into_span) {
     EXPECT_EQ(base64_encode(in, exact), 8u);
     EXPECT_EQ(std::string_view(exact.data(), 8), "Zm9vYg==");
     std::array<char, 7> small{};
-    EXPECT_EQ(base64_encode(in, small), 0u);  // too small: nothing
+    EXPECT_EQ(base64_encode(in, small), 0u); // too small: nothing
     std::array<char, 12> large{};
     EXPECT_EQ(base64_encode(in, large), 8u);
     EXPECT_EQ(std::string_view(large.data(), 8), "Zm9vYg==");
@@ -124,10 +132,10 @@ TEST(crypto_base64, rejects_bad_input) {
              "Zm9v ",      // trailing space
              "Zm9-",       // URL-safe alphabet is not base64
              "Zm9_",
-             "Zm*v",       // character outside the alphabet
-             "Zh==",       // non-zero bits under the padding
+             "Zm*v", // character outside the alphabet
+             "Zh==", // non-zero bits under the padding
              "Zm9=",
-             "Zg=a",       // data after padding
+             "Zg=a", // data after padding
              "====",
          }) {
         EXPECT_EQ(decode(bad, 64), std::nullopt) << '"' << bad << '"';
@@ -178,7 +186,7 @@ TEST(crypto_random, empty_and_large_requests) {
     // Larger than one DRBG request (RNG_MAX_BLOCK_LEN = 64 KiB): chunked.
     bytes big(200'000);
     ASSERT_TRUE(random_bytes(big));
-    EXPECT_GT(std::count(big.begin(), big.end(), std::byte{0}), 0);       // ~781 expected
+    EXPECT_GT(std::count(big.begin(), big.end(), std::byte{0}), 0); // ~781 expected
     EXPECT_LT(std::count(big.begin(), big.end(), std::byte{0}), 2'000);
     // The tail is filled too, not left at zero.
     EXPECT_FALSE(std::all_of(big.end() - 64, big.end(), [](std::byte x) { return x == std::byte{0}; }));

@@ -35,10 +35,14 @@ std::array<std::byte, md5_size> md5(std::span<const std::byte> data) noexcept;
 std::array<std::byte, sha256_size> sha256(std::span<const std::byte> data) noexcept;
 
 /// The number of characters `base64_encode` writes for `n` bytes: 4 * ceil(n / 3).
-constexpr std::size_t base64_encoded_size(std::size_t n) noexcept { return (n + 2) / 3 * 4; }
+constexpr std::size_t base64_encoded_size(std::size_t n) noexcept {
+    return (n + 2) / 3 * 4;
+}
 
 /// The largest number of bytes `n` base64 characters can decode to.
-constexpr std::size_t base64_max_decoded_size(std::size_t n) noexcept { return n / 4 * 3; }
+constexpr std::size_t base64_max_decoded_size(std::size_t n) noexcept {
+    return n / 4 * 3;
+}
 
 /// Writes the padded base64 (RFC 4648 §4) of `in` into `out`, without line breaks or a terminating
 /// NUL. Returns the number of characters written, or 0 when `out` is smaller than
