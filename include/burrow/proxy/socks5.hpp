@@ -109,7 +109,8 @@ public:
     /// Prepares the exchange: checks the lengths and builds every message, so `target.name` and
     /// the credentials need only live until this returns. With credentials, the greeting offers
     /// both "no authentication" and "username/password"; the server chooses. Never fails:
-    /// invalid input is reported by the first `resume`.
+    /// invalid input is reported by the first `resume` (socks_name_too_long; a `type` forged by a
+    /// cast outside the three address types gives socks_address_not_supported).
     explicit socks5_client(const socks5_target& target,
                            std::optional<socks5_credentials> credentials = std::nullopt) noexcept;
 
