@@ -10,6 +10,9 @@
 //
 // Invariants: the object is trivially copyable and small; after a failure every later `feed`
 // returns false until `reset`. No allocation, no exception.
+//
+// Speed: short ASCII pieces are checked inline; anything else goes to a kernel picked once for
+// this CPU (scalar, 64-bit word, SSSE3, AVX2 or AVX-512; see burrow/detail/utf8_kernels.hpp).
 #pragma once
 
 #include <burrow/config.hpp>
@@ -18,6 +21,11 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
+
+namespace burrow::detail {
+struct utf8_validator_access;
+}
 
 namespace burrow::ws {
 
@@ -37,12 +45,15 @@ public:
     void reset() noexcept { *this = utf8_validator{}; }
 
 private:
-    friend struct utf8_validator_access;
-    std::uint8_t need_ = 0;    // continuation bytes still expected
-    std::uint8_t lo_ = 0x80;   // allowed range of the next continuation byte
+    friend struct detail::utf8_validator_access;
+    std::uint8_t need_ = 0;  // continuation bytes still expected
+    std::uint8_t lo_ = 0x80; // allowed range of the next continuation byte
     std::uint8_t hi_ = 0xBF;
     bool failed_ = false;
 };
+
+static_assert(std::is_trivially_copyable_v<utf8_validator> && sizeof(utf8_validator) <= 16,
+              "the validator lives inside the stream state and is copied with it");
 
 /// True when `text` is complete, valid UTF-8.
 bool is_valid_utf8(std::span<const std::byte> text) noexcept;
