@@ -2,16 +2,13 @@
 #pragma once
 
 #include <burrow/detail/cpu_features.hpp>
+#include <burrow/ws/mask.hpp> // mask_fn, mask_dispatch
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 namespace burrow::detail {
-
-/// Same contract as ws::apply_mask: XOR `size` bytes at `data` in place with `key`, return the
-/// key rotated by `size % 4` bytes. Must not read or write outside [data, data + size).
-using mask_fn = std::uint32_t (*)(std::byte* data, std::size_t size, std::uint32_t key) noexcept;
 
 struct mask_kernel {
     isa level;
