@@ -187,6 +187,8 @@ TEST(frame_header, serializer_refuses_unsendable_headers) {
         EXPECT_DEBUG_DEATH(n = write_frame_header(out, h), "cannot be sent");
 #ifdef NDEBUG
         EXPECT_EQ(n, 0u);
+#else
+        (void)n;  // in debug builds the call ran (and died) in the death test's child process
 #endif
     }
 }
