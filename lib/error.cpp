@@ -59,7 +59,9 @@ public:
         case error::socks_no_acceptable_method: return "SOCKS5 proxy: no acceptable authentication method";
         case error::socks_auth_failed: return "SOCKS5 proxy: username/password authentication failed";
         case error::socks_malformed_reply: return "SOCKS5 proxy: malformed reply";
-        case error::socks_name_too_long: return "SOCKS5: host name, user name or password longer than 255 bytes";
+        case error::socks_name_too_long: return "SOCKS5: host name, user name or password empty or longer than 255 bytes";
+        case error::bad_url: return "malformed URL, or one without a usable host and port";
+        case error::unsupported_url_scheme: return "unsupported URL scheme (use ws, wss, http or https)";
         }
         return "unknown burrow error";
     }
@@ -79,6 +81,7 @@ public:
         case condition::protocol_violation: return "WebSocket protocol violation";
         case condition::http_failed: return "malformed HTTP head";
         case condition::proxy_failed: return "the proxy did not open the tunnel";
+        case condition::invalid_url: return "unusable URL";
         }
         return "unknown burrow condition";
     }
@@ -97,6 +100,8 @@ boost::system::error_condition error_category_impl::default_error_condition(int 
     if (in(error::proxy_unreachable, error::proxy_unsupported_scheme) ||
         in(error::socks_general_failure, error::socks_name_too_long))
         return {static_cast<int>(condition::proxy_failed), condition_category_instance};
+    if (in(error::bad_url, error::unsupported_url_scheme))
+        return {static_cast<int>(condition::invalid_url), condition_category_instance};
     return {ev, *this};
 }
 

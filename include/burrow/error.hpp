@@ -67,7 +67,11 @@ enum class error : int {
     socks_no_acceptable_method,    ///< the server accepted none of the offered methods (0xFF)
     socks_auth_failed,             ///< username/password rejected (RFC 1929 status != 0)
     socks_malformed_reply,         ///< not a SOCKS5 reply (wrong version, bad address type, ...)
-    socks_name_too_long,           ///< a host name, user name or password over 255 bytes
+    socks_name_too_long,           ///< a host name, user name or password empty or over 255 bytes
+
+    // --- URLs given by the caller ---
+    bad_url = 400,             ///< a ws://, wss:// (or http/https) URL that cannot be parsed or has no usable host/port
+    unsupported_url_scheme,    ///< a URL scheme other than ws, wss, http, https
 };
 
 /// Groups of errors, for callers that only care about the kind of failure.
@@ -75,6 +79,7 @@ enum class condition : int {
     protocol_violation = 1,    ///< the peer broke RFC 6455; the connection must be failed
     http_failed,               ///< an HTTP head could not be parsed
     proxy_failed,              ///< the proxy (HTTP CONNECT or SOCKS5) did not open the tunnel
+    invalid_url,               ///< the caller's URL is unusable
 };
 
 /// The category of `burrow::error`. Its identity is a fixed 64-bit id, so comparisons hold across

@@ -5,7 +5,9 @@
 namespace burrow::proxy {
 namespace {
 
-constexpr std::size_t body_start_limit = 256;
+// How much of a refusal's body is waited for and read (raw bytes), and how much of its text is kept.
+constexpr std::size_t body_capture_limit = 4096;
+constexpr std::size_t body_text_limit = 300;
 
 bool is_tchar(char c) noexcept {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
@@ -21,19 +23,68 @@ bool sendable(const std::pair<std::string, std::string>& field) noexcept {
                         [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
-// Body bytes shown to a user in one line: whitespace folded, control bytes as '.'.
+// Body bytes shown to a user in one line: whitespace folded, control bytes as '.'. An HTML error
+// page (squid, apache) becomes its text: tags, comments, <style> and <script> dropped, the common
+// entities decoded, so the user reads "ERROR: The requested URL could not be retrieved ... (111)
+// Connection refused" instead of a doctype.
 std::string printable(std::span<const char> bytes) {
+    std::string_view in(bytes.data(), bytes.size());
+    const auto lower_find = [&](std::string_view needle, std::size_t from) {
+        for (std::size_t i = from; i + needle.size() <= in.size(); ++i)
+            if (http::iequals(in.substr(i, needle.size()), needle))
+                return i;
+        return std::string_view::npos;
+    };
+    const bool html = lower_find("<html", 0) != std::string_view::npos || lower_find("<!doctype", 0) == 0;
     std::string out;
-    for (char c : bytes) {
+    auto put = [&](char c) {
         const auto u = static_cast<unsigned char>(c);
-        const bool space = c == '\r' || c == '\n' || c == '\t' || c == ' ';
-        if (space) {
+        if (c == '\r' || c == '\n' || c == '\t' || c == ' ') {
             if (!out.empty() && out.back() != ' ')
                 out += ' ';
         } else {
             out += (u < 0x20 || u == 0x7F) ? '.' : c;
         }
+    };
+    for (std::size_t i = 0; i < in.size() && out.size() < body_text_limit;) {
+        if (html && in[i] == '<') {
+            std::size_t end = std::string_view::npos;
+            if (in.substr(i, 4) == "<!--")
+                end = in.find("-->", i), end = end == std::string_view::npos ? end : end + 3;
+            else if (http::iequals(in.substr(i, 6), "<style") || http::iequals(in.substr(i, 7), "<script")) {
+                const bool style = http::iequals(in.substr(i, 6), "<style");
+                end = lower_find(style ? "</style>" : "</script>", i);
+                end = end == std::string_view::npos ? end : end + (style ? 8 : 9);
+            } else {
+                end = in.find('>', i);
+                end = end == std::string_view::npos ? end : end + 1;
+            }
+            if (end == std::string_view::npos)
+                break;  // cut inside markup: keep what we have
+            put(' ');
+            i = end;
+            continue;
+        }
+        if (html && in[i] == '&') {
+            static constexpr std::pair<std::string_view, char> entities[] = {
+                {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+            bool decoded = false;
+            for (const auto& [name, c] : entities)
+                if (in.substr(i, name.size()) == name) {
+                    put(c);
+                    i += name.size();
+                    decoded = true;
+                    break;
+                }
+            if (decoded)
+                continue;
+        }
+        put(in[i++]);
     }
+    while (!out.empty() && out.front() == ' ')
+        out.erase(0, 1);
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
     return out;
 }
 
@@ -64,6 +115,7 @@ std::string proxy_diagnostics::summary() const {
     note("Via", via);
     note("Server", server);
     note("Proxy-Status", proxy_status);
+    note("X-Squid-Error", squid_error);
     return notes.empty() ? status_line : status_line + " (" + notes + ")";
 }
 
@@ -97,7 +149,13 @@ boost::system::result<std::string> connect_exchange::request(const header_list& 
             out.append(name).append(": ").append(value).append("\r\n");
     out.append("\r\n");
 
-    ++diagnostics_.rounds;
+    // What the proxy said belongs to one reply: a later reply (or its absence) must not be
+    // reported with an earlier round's status line.
+    const unsigned rounds = diagnostics_.rounds + 1;
+    std::string scheme = std::move(diagnostics_.auth_scheme);
+    diagnostics_ = proxy_diagnostics{};
+    diagnostics_.rounds = rounds;
+    diagnostics_.auth_scheme = std::move(scheme);
     sent_credentials_ = authorization_.has_value();
     parser_.reset();
     skipper_.reset();
@@ -130,7 +188,7 @@ connect_step connect_exchange::on_reply(std::span<const char> received) {
             return connect_step::need_more;
         if (r.status == http::head_status::error) {
             diagnostics_.detail = describe_non_http(received, make_error_code(r.err));
-            diagnostics_.body_start = printable(received.first(std::min(received.size(), body_start_limit)));
+            diagnostics_.body_start = printable(received.first(std::min(received.size(), body_capture_limit)));
             return fail(r.err == burrow::error::http_head_too_large ? burrow::error::proxy_reply_too_large
                                                             : burrow::error::proxy_malformed_reply);
         }
@@ -151,6 +209,7 @@ void connect_exchange::record(const http::head& h) {
     diagnostics_.via = std::string(h.find("Via").value_or(""));
     diagnostics_.server = std::string(h.find("Server").value_or(""));
     diagnostics_.proxy_status = std::string(h.find("Proxy-Status").value_or(""));
+    diagnostics_.squid_error = std::string(h.find("X-Squid-Error").value_or(""));
     diagnostics_.proxy_authenticate.clear();
     h.for_each("Proxy-Authenticate", [&](std::string_view v) {
         if (!diagnostics_.proxy_authenticate.empty())
@@ -161,7 +220,7 @@ void connect_exchange::record(const http::head& h) {
 }
 
 void connect_exchange::record_body(std::span<const char> body) {
-    diagnostics_.body_start = printable(body.first(std::min(body.size(), body_start_limit)));
+    diagnostics_.body_start = printable(body.first(std::min(body.size(), body_capture_limit)));
 }
 
 connect_step connect_exchange::on_head(const http::head& h, std::span<const char> received) {
@@ -187,7 +246,7 @@ connect_step connect_exchange::on_head(const http::head& h, std::span<const char
         for (char c : length.substr(0, length.find(',')))
             if (c >= '0' && c <= '9')
                 n = n * 10 + static_cast<unsigned>(c - '0');
-        refusal_body_wanted_ = static_cast<std::size_t>(std::min<std::uint64_t>(n, body_start_limit));
+        refusal_body_wanted_ = static_cast<std::size_t>(std::min<std::uint64_t>(n, body_capture_limit));
         if (body.size() < refusal_body_wanted_) {
             phase_ = phase::awaiting_refusal_body;
             return connect_step::need_more;

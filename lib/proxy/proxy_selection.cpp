@@ -265,9 +265,7 @@ std::string_view shown_name(std::string_view var, const var_names& names) noexce
     return var.empty() ? names.lower : var;
 }
 
-boost::system::error_code invalid_target() noexcept {
-    return make_error_code(boost::system::errc::invalid_argument);
-}
+boost::system::error_code invalid_target() noexcept { return make_error_code(error::bad_url); }
 
 } // namespace
 
@@ -318,7 +316,7 @@ boost::system::result<proxy_choice> proxy_for(std::string_view target_url, const
     // --- the target ---
     const auto parsed = boost::urls::parse_uri(to_url_view(target_url));
     if (!parsed)
-        return parsed.error();
+        return invalid_target();
     const boost::urls::url_view& u = *parsed;
 
     const std::string_view scheme = u.scheme();
@@ -326,7 +324,7 @@ boost::system::result<proxy_choice> proxy_for(std::string_view target_url, const
     if (iequals(scheme, "wss") || iequals(scheme, "https"))
         secure = true;
     else if (!iequals(scheme, "ws") && !iequals(scheme, "http"))
-        return make_error_code(boost::system::errc::protocol_not_supported);
+        return make_error_code(error::unsupported_url_scheme);
 
     const auto type = u.host_type();
     if (type != boost::urls::host_type::name && type != boost::urls::host_type::ipv4 &&

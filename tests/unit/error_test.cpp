@@ -21,6 +21,7 @@ constexpr block blocks[] = {
     {error::http_head_too_large, error::http_body_too_large, condition::http_failed},
     {error::proxy_unreachable, error::proxy_unsupported_scheme, condition::proxy_failed},
     {error::socks_general_failure, error::socks_name_too_long, condition::proxy_failed},
+    {error::bad_url, error::unsupported_url_scheme, condition::invalid_url},
 };
 } // namespace
 

@@ -59,12 +59,14 @@ struct proxy_diagnostics {
     std::string server;
     std::string proxy_authenticate;  ///< every challenge, joined with ", "
     std::string proxy_status;        ///< RFC 9209
-    std::string body_start;          ///< the first bytes of the body, control bytes replaced
+    std::string squid_error;         ///< squid's X-Squid-Error, e.g. "ERR_CONNECT_FAIL 111"
+    std::string body_start;          ///< the start of the body as one line of text (HTML reduced to its text)
     std::string detail;              ///< a parse error's own message, when the reply was malformed
     std::string auth_scheme;         ///< the scheme burrow answered with, if any
     unsigned rounds = 0;             ///< CONNECT requests sent
 
-    /// One line: `HTTP/1.0 500 handshakefailed (Via: 1.0 gateway; Server: x)`, or empty.
+    /// One line: `HTTP/1.0 500 handshakefailed (Via: 1.0 gateway; Server: x)`, or empty. Describes
+    /// the last reply only: every new request starts a fresh record (rounds and scheme are kept).
     std::string summary() const;
 };
 

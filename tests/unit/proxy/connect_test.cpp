@@ -398,7 +398,7 @@ TEST(connect_exchange, refusals_keep_the_proxy_explanation) {
         EXPECT_EQ(o.ec, error::proxy_refused);
         EXPECT_EQ(o.summary, "HTTP/1.1 " + std::string(status) +
                                  " (Server: squid/5.7; Proxy-Status: squid; error=connection_refused)");
-        const std::string shown = "<html><head><title>" + std::string(status) + "</title></head> <body> No.</body></html>";
+        const std::string shown = std::string(status) + " No.";  // the page's text, not its markup
         EXPECT_EQ(o.diagnostics.body_start, shown);
         // Its length is known, so the start of the body is waited for however it arrives.
         EXPECT_EQ(run(to("h:1"), std::nullopt, {{{reply}, false}}, {}, true).diagnostics.body_start, shown);
@@ -409,6 +409,38 @@ TEST(connect_exchange, refusals_keep_the_proxy_explanation) {
     // 3xx is a refusal too: a CONNECT is never redirected.
     EXPECT_EQ(run(to("h:1"), std::nullopt, {{{"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n"}, false}}).ec,
               error::proxy_refused);
+}
+
+TEST(connect_exchange, html_error_pages_are_shown_as_text) {
+    const std::string page =
+        "<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<html><head>\n<meta type=\"copyright\" content=\"x\">\n"
+        "<title>ERROR: The requested URL could not be retrieved</title>\n<style type=\"text/css\"><!--\n"
+        " body { font-family: verdana; } p { margin: 0 } \n--></style>\n<script>var x = '<b>';</script></head>"
+        "<body id=ERR_CONNECT_FAIL>\n<!-- a comment -->\n<p>The system returned: <i>(111) Connection refused</i></p>"
+        "<p>Tom &amp; Jerry &lt;3</p></body></html>";
+    const std::string reply = "HTTP/1.1 503 Service Unavailable\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_CONNECT_FAIL 111\r\n"
+                              "Content-Length: " + std::to_string(page.size()) + "\r\n\r\n" + page;
+    const auto o = run(to("h:1"), std::nullopt, {{{reply}, false}});
+    EXPECT_EQ(o.ec, error::proxy_refused);
+    EXPECT_EQ(o.diagnostics.body_start, "ERROR: The requested URL could not be retrieved The system returned: (111) "
+                                        "Connection refused Tom & Jerry <3");
+    EXPECT_EQ(o.summary, "HTTP/1.1 503 Service Unavailable (Server: squid/5.7; X-Squid-Error: ERR_CONNECT_FAIL 111)");
+    // Plain text bodies keep their characters, markup-like or not.
+    const auto plain = run(to("h:1"), std::nullopt,
+                           {{{"HTTP/1.1 403 Forbidden\r\nContent-Length: 12\r\n\r\na <b> c &amp"}, false}});
+    EXPECT_EQ(plain.diagnostics.body_start, "a <b> c &amp");
+}
+
+TEST(connect_exchange, each_round_reports_its_own_reply) {
+    // A 407 that closes, then a new connection the proxy closes without a word: the failure must not
+    // quote the earlier 407 as if it were the answer.
+    const std::string r407 = "HTTP/1.1 407 Auth\r\nProxy-Authenticate: Basic realm=\"x\"\r\nConnection: close\r\n\r\n";
+    const auto o = run(to("h:1"), alice, {{{r407}, true}, {{""}, true}});
+    EXPECT_EQ(o.ec, error::proxy_closed);
+    EXPECT_EQ(o.summary, "");
+    EXPECT_EQ(o.diagnostics.status, 0u);
+    EXPECT_EQ(o.diagnostics.rounds, 2u);
+    EXPECT_EQ(o.diagnostics.auth_scheme, "basic");
 }
 
 TEST(connect_exchange, malformed_or_missing_replies) {

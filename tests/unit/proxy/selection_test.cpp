@@ -272,16 +272,16 @@ TEST(proxy_selection, explanation_never_shows_a_password) {
 
 TEST(proxy_selection, target_url_errors) {
     const proxy_environment env = proxy_environment::from(env_vars{http_p});
-    const auto invalid = make_error_code(boost::system::errc::invalid_argument);
-    EXPECT_EQ(proxy_for("ftp://x.example", {}, env).error(),
-              make_error_code(boost::system::errc::protocol_not_supported));
+    const auto invalid = make_error_code(error::bad_url);
+    EXPECT_EQ(proxy_for("ftp://x.example", {}, env).error(), make_error_code(error::unsupported_url_scheme));
     EXPECT_EQ(proxy_for("ws://:80", {}, env).error(), invalid);
     EXPECT_EQ(proxy_for("ws:///chat", {}, env).error(), invalid);
     EXPECT_EQ(proxy_for("ws://x.example:0", {}, env).error(), invalid);
     EXPECT_EQ(proxy_for("ws://x.example:65536", {}, env).error(), invalid);
     EXPECT_EQ(proxy_for("ws://[v1.x]/", {}, env).error(), invalid);
-    EXPECT_TRUE(proxy_for("not a url", {}, env).has_error());
-    EXPECT_TRUE(proxy_for("", {}, env).has_error());
+    EXPECT_EQ(proxy_for("not a url", {}, env).error(), invalid);
+    EXPECT_EQ(proxy_for("", {}, env).error(), invalid);
+    EXPECT_TRUE(proxy_for("", {}, env).error() == condition::invalid_url);
     // The target is checked even when the answer would be "direct".
     EXPECT_TRUE(proxy_for("ws://x.example:0", proxy_config{.direct = true}, env).has_error());
 }
