@@ -47,7 +47,7 @@ std::string tunnel_result::message() const {
     if (!diagnostics.detail.empty())
         out += ". " + diagnostics.detail;
     if (!diagnostics.body_start.empty())
-        out += ". It said: \"" + diagnostics.body_start.substr(0, 160) + (diagnostics.body_start.size() > 160 ? "...\"" : "\"");
+        out += ". It said: \"" + diagnostics.body_start + "\"";
     if (ec == error::proxy_auth_required)
         out += ". Hint: the proxy requires authentication; give user:password in the proxy URL or as credentials";
     else if (ec == error::proxy_auth_failed)

@@ -7,7 +7,7 @@ namespace {
 
 // How much of a refusal's body is waited for and read (raw bytes), and how much of its text is kept.
 constexpr std::size_t body_capture_limit = 4096;
-constexpr std::size_t body_text_limit = 300;
+constexpr std::size_t body_text_limit = 400;
 
 bool is_tchar(char c) noexcept {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
