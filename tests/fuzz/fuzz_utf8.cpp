@@ -7,17 +7,12 @@
 //     keeps returning false (empty pieces too); failed() agrees;
 //   - complete() at the end, is_valid_utf8() on the whole text (both overloads) and a copy of the
 //     validator taken mid-text agree with the reference;
-//   - when the kernel table (burrow/detail/utf8_kernels.hpp) is there: every kernel this CPU runs
-//     agrees on the whole text, and the incremental path driven by each kernel
-//     (utf8_feed_with) agrees piece by piece.
+//   - every kernel this CPU runs (burrow/detail/utf8_kernels.hpp) agrees on the whole text, and
+//     the incremental path driven by each kernel (utf8_feed_with) agrees piece by piece.
 #include "fuzz_check.hpp"
 
-#include <burrow/ws/utf8.hpp>
-
-#if __has_include(<burrow/detail/utf8_kernels.hpp>)
 #include <burrow/detail/utf8_kernels.hpp>
-#define BURROW_FUZZ_UTF8_KERNELS 1
-#endif
+#include <burrow/ws/utf8.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -138,7 +133,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     BURROW_FUZZ_CHECK(v.feed(text) == (ref != ref_state::reject));
     BURROW_FUZZ_CHECK(v.complete() == valid);
 
-#ifdef BURROW_FUZZ_UTF8_KERNELS
     for (const auto& kernel : burrow::detail::utf8_kernels()) {
         BURROW_FUZZ_CHECK(kernel.fn(text.data(), text.size()) == valid);
         utf8_validator kv;
@@ -151,6 +145,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         });
         BURROW_FUZZ_CHECK(kv.complete() == valid);
     }
-#endif
     return 0;
 }
