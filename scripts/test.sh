@@ -3,7 +3,7 @@
 #
 #   1. installs the Debian packages that are missing (scripts/lib/packages.sh);
 #   2. build/       release build (-Dwerror=true): every meson test (unit, header checks,
-#                   benchmark smoke run);
+#                   integration tests against real proxies on 127.0.0.1, benchmark smoke run);
 #   3. build-asan/  debug build with AddressSanitizer + UBSan, any finding fatal: the unit suite;
 #   4. build-fuzz/  clang-14 build of the libFuzzer targets (tests/fuzz): each runs for
 #                   $BURROW_FUZZ_SECONDS seconds (default 30) from its seed corpus;
@@ -16,7 +16,8 @@ usage() {
     cat <<'USAGE'
 usage: scripts/test.sh [--quick] [--help]
 
-Builds burrow and runs its tests in build/, build-asan/ (ASan+UBSan unit tests) and build-fuzz/
+Builds burrow and runs its tests in build/ (all suites: unit, integration with real proxies,
+header checks, benchmark smoke run), build-asan/ (ASan+UBSan unit tests) and build-fuzz/
 (libFuzzer targets, clang-14). Missing Debian packages are installed first (needs root).
 
   --quick   only build/ (skip the sanitizer and fuzz builds)

@@ -27,8 +27,18 @@ BURROW_FUZZ_PACKAGES=(
     libclang-rt-14-dev
 )
 
+# The real proxies and peers of the integration tests (tests/integration) have their own list.
+BURROW_INTEGRATION_PACKAGES=()
+_burrow_lib_dir=$(dirname "${BASH_SOURCE[0]}")
+if [[ -f $_burrow_lib_dir/integration_packages.sh ]]; then
+    # shellcheck source=integration_packages.sh
+    source "$_burrow_lib_dir/integration_packages.sh"
+fi
+unset _burrow_lib_dir
+
 # Everything scripts/test.sh uses.
-BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}")
+BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}"
+                      "${BURROW_INTEGRATION_PACKAGES[@]}")
 
 # Everything scripts/bench.sh uses.
 BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}")
