@@ -62,6 +62,26 @@ public:
         case error::socks_name_too_long: return "SOCKS5: host name, user name or password empty or longer than 255 bytes";
         case error::bad_url: return "malformed URL, or one without a usable host and port";
         case error::unsupported_url_scheme: return "unsupported URL scheme (use ws, wss, http or https)";
+        case error::handshake_bad_status: return "the server did not accept the WebSocket upgrade";
+        case error::handshake_bad_upgrade: return "WebSocket handshake: Upgrade header missing or not \"websocket\"";
+        case error::handshake_bad_connection: return "WebSocket handshake: Connection header lacks the \"upgrade\" token";
+        case error::handshake_bad_accept: return "WebSocket handshake: wrong or missing Sec-WebSocket-Accept";
+        case error::handshake_unexpected_subprotocol: return "WebSocket handshake: the server chose a subprotocol that was not offered";
+        case error::handshake_unexpected_extension: return "WebSocket handshake: the server chose an extension that was not offered";
+        case error::handshake_bad_method: return "WebSocket handshake: the request method is not GET";
+        case error::handshake_bad_http_version: return "WebSocket handshake: the request is not HTTP/1.1";
+        case error::handshake_missing_host: return "WebSocket handshake: the request has no Host header";
+        case error::handshake_bad_key: return "WebSocket handshake: Sec-WebSocket-Key missing or malformed";
+        case error::handshake_bad_version: return "WebSocket handshake: unsupported Sec-WebSocket-Version (13 is required)";
+        case error::handshake_not_websocket: return "not a WebSocket upgrade request";
+        case error::closed: return "the WebSocket connection was closed";
+        case error::connection_lost: return "the connection ended without a WebSocket close handshake";
+        case error::ping_timeout: return "no pong from the peer within the keepalive timeout";
+        case error::idle_timeout: return "nothing received from the peer within the idle timeout";
+        case error::close_timeout: return "the peer did not complete the close handshake in time";
+        case error::operation_in_progress: return "another operation of the same kind is already in progress";
+        case error::message_too_big_for_buffer: return "the message does not fit the buffer given to read";
+        case error::bad_write: return "the frame cannot be sent (control frames are at most 125 bytes and never fragmented)";
         }
         return "unknown burrow error";
     }
@@ -82,6 +102,8 @@ public:
         case condition::http_failed: return "malformed HTTP head";
         case condition::proxy_failed: return "the proxy did not open the tunnel";
         case condition::invalid_url: return "unusable URL";
+        case condition::handshake_failed: return "the WebSocket opening handshake failed";
+        case condition::connection_ended: return "the WebSocket connection ended";
         }
         return "unknown burrow condition";
     }
@@ -102,6 +124,10 @@ boost::system::error_condition error_category_impl::default_error_condition(int 
         return {static_cast<int>(condition::proxy_failed), condition_category_instance};
     if (in(error::bad_url, error::unsupported_url_scheme))
         return {static_cast<int>(condition::invalid_url), condition_category_instance};
+    if (in(error::handshake_bad_status, error::handshake_not_websocket))
+        return {static_cast<int>(condition::handshake_failed), condition_category_instance};
+    if (in(error::closed, error::close_timeout))
+        return {static_cast<int>(condition::connection_ended), condition_category_instance};
     return {ev, *this};
 }
 

@@ -72,6 +72,30 @@ enum class error : int {
     // --- URLs given by the caller ---
     bad_url = 400,             ///< a ws://, wss:// (or http/https) URL that cannot be parsed or has no usable host/port
     unsupported_url_scheme,    ///< a URL scheme other than ws, wss, http, https
+
+    // --- the opening handshake (RFC 6455 §4) ---
+    handshake_bad_status = 500,     ///< the server answered the upgrade with a status other than 101
+    handshake_bad_upgrade,          ///< Upgrade header missing or not "websocket"
+    handshake_bad_connection,       ///< Connection header without the "upgrade" token
+    handshake_bad_accept,           ///< Sec-WebSocket-Accept missing or wrong
+    handshake_unexpected_subprotocol,  ///< the server chose a subprotocol the client did not offer
+    handshake_unexpected_extension,    ///< the server chose an extension the client did not offer
+    handshake_bad_method,           ///< the request is not a GET
+    handshake_bad_http_version,     ///< the request is not HTTP/1.1 or later
+    handshake_missing_host,         ///< the request has no Host header
+    handshake_bad_key,              ///< Sec-WebSocket-Key missing or not 16 bytes in base64
+    handshake_bad_version,          ///< Sec-WebSocket-Version is not 13
+    handshake_not_websocket,        ///< a plain HTTP request, no Upgrade: websocket
+
+    // --- an open WebSocket connection ---
+    closed = 600,              ///< the connection was closed with a close handshake (see the close reason)
+    connection_lost,           ///< the TCP connection ended without a close handshake
+    ping_timeout,              ///< no pong within the keepalive timeout
+    idle_timeout,              ///< nothing received within the idle timeout
+    close_timeout,             ///< the peer did not complete the close handshake in time
+    operation_in_progress,     ///< a second read (or write) while one is already outstanding
+    message_too_big_for_buffer,  ///< co_read: the caller's buffer is smaller than the message
+    bad_write,                 ///< a frame that cannot be sent (fragmented or over-long control frame)
 };
 
 /// Groups of errors, for callers that only care about the kind of failure.
@@ -80,6 +104,8 @@ enum class condition : int {
     http_failed,               ///< an HTTP head could not be parsed
     proxy_failed,              ///< the proxy (HTTP CONNECT or SOCKS5) did not open the tunnel
     invalid_url,               ///< the caller's URL is unusable
+    handshake_failed,          ///< the opening handshake was refused or malformed
+    connection_ended,          ///< an open connection ended (close handshake, lost, timed out)
 };
 
 /// The category of `burrow::error`. Its identity is a fixed 64-bit id, so comparisons hold across

@@ -22,6 +22,8 @@ constexpr block blocks[] = {
     {error::proxy_unreachable, error::proxy_unsupported_scheme, condition::proxy_failed},
     {error::socks_general_failure, error::socks_name_too_long, condition::proxy_failed},
     {error::bad_url, error::unsupported_url_scheme, condition::invalid_url},
+    {error::handshake_bad_status, error::handshake_not_websocket, condition::handshake_failed},
+    {error::closed, error::close_timeout, condition::connection_ended},
 };
 } // namespace
 
@@ -41,11 +43,20 @@ TEST(error, every_error_has_its_own_message_and_condition) {
             EXPECT_TRUE(seen.insert(message).second) << "duplicate message: " << message;
             EXPECT_TRUE(ec == b.cond) << message;
         }
-        // Just past a block's end there is no error.
-        EXPECT_EQ(make_error_code(static_cast<error>(static_cast<int>(b.last) + 1)).message(), "unknown burrow error");
+        // Just past a block's end there is no error (the last block has local-misuse errors after it).
+        if (b.last != error::close_timeout) {
+            EXPECT_EQ(make_error_code(static_cast<error>(static_cast<int>(b.last) + 1)).message(), "unknown burrow error");
+        }
     }
     EXPECT_FALSE(make_error_code(error::proxy_refused) == condition::protocol_violation);
     EXPECT_FALSE(make_error_code(error::bad_utf8) == condition::proxy_failed);
+    // Local misuse belongs to no condition of the peer's doing.
+    for (auto e : {error::operation_in_progress, error::message_too_big_for_buffer, error::bad_write}) {
+        const boost::system::error_code ec = e;
+        EXPECT_NE(ec.message(), "unknown burrow error");
+        EXPECT_FALSE(ec == condition::connection_ended);
+        EXPECT_FALSE(ec == condition::protocol_violation);
+    }
     EXPECT_EQ(make_error_code(static_cast<error>(9999)).message(), "unknown burrow error");
 }
 
