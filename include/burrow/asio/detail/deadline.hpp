@@ -30,4 +30,14 @@ boost::asio::awaitable<std::optional<T>> co_before(boost::asio::awaitable<T> op,
     co_return std::nullopt;
 }
 
+/// For an awaitable<void>: true when `op` finished before `deadline` (else it was cancelled).
+inline boost::asio::awaitable<bool> co_before(boost::asio::awaitable<void> op, clock::time_point deadline) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, deadline);
+    boost::system::error_code timer_ec;
+    auto result = co_await (std::move(op) ||
+                            timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, timer_ec)));
+    co_return result.index() == 0;
+}
+
 } // namespace burrow::detail

@@ -1,0 +1,505 @@
+// burrow::websocket::stream<NextLayer>: an open WebSocket connection over any Asio stream (a TCP
+// socket, a TLS stream, a proxy tunnel), with coroutine operations.
+//
+// Theory of operation: received bytes go into one fixed buffer, and the sans-I/O message_reader
+// (ws/message_reader.hpp) turns them into payload pieces, which are handed out as views of that
+// buffer after unmasking and UTF-8 validation in place: no copy, no allocation. Control frames are
+// handled inside the read path: a ping is answered with a pong, a close completes the close
+// handshake (RFC 6455 §7) and the read ends with error::closed, the peer's code and reason kept in
+// close_reason(). A protocol violation fails the connection: a Close with the matching code
+// (1002, 1007, 1009) is sent, then the connection is closed, and the read returns the error.
+//
+// Writes take turns through a write gate, frame by frame, so one read and one write may be
+// outstanding at once (full duplex) and a pong or close can go out between the fragments of a
+// long message. A server sends header and payload with one gather write; a client masks into a
+// reused buffer, with keys from a batched cryptographic generator.
+//
+// Keepalive: with options.ping_interval, a read that waits that long sends a ping; no frame
+// within options.pong_timeout after it fails with ping_timeout. options.idle_timeout fails a read
+// when nothing at all arrives for that long. Both are off by default, and cost nothing then.
+//
+// Errors are values: every operation returns boost::system::error_code (or result<T>), never
+// throws on the data path. After an error or a close, only close-related calls are meaningful.
+#pragma once
+
+#include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/write_gate.hpp>
+#include <burrow/config.hpp>
+#include <burrow/error.hpp>
+#include <burrow/ws/close.hpp>
+#include <burrow/ws/frame_header.hpp>
+#include <burrow/ws/mask.hpp>
+#include <burrow/ws/mask_key_source.hpp>
+#include <burrow/ws/message_reader.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/system/result.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace burrow::websocket {
+
+using ws::close_code;
+using ws::opcode;
+using ws::role;
+
+struct stream_options {
+    /// Largest message accepted (bytes over all its frames); larger ones fail with 1009.
+    std::uint64_t max_message_size = 64 * 1024 * 1024;
+    /// Receive buffer. Payload pieces handed out by co_read_frame are at most this long.
+    std::size_t read_buffer_size = 64 * 1024;
+    /// Client masking buffer: a client writes its payload masked in chunks of this size.
+    std::size_t write_buffer_size = 64 * 1024;
+    /// co_write splits larger messages into frames of this size (0: never).
+    std::size_t max_frame_size = 0;
+    /// Keepalive: send a ping after this much silence while reading (0: never).
+    std::chrono::steady_clock::duration ping_interval{};
+    /// Fail with ping_timeout when nothing arrives this long after a keepalive ping.
+    std::chrono::steady_clock::duration pong_timeout = std::chrono::seconds(30);
+    /// Fail a read with idle_timeout when nothing arrives for this long (0: never).
+    std::chrono::steady_clock::duration idle_timeout{};
+    /// After sending or echoing a Close: how long to wait for the peer's Close or its TCP close.
+    std::chrono::steady_clock::duration close_timeout = std::chrono::seconds(5);
+    /// Extensions granted RSV1 (permessage-deflate); burrow itself negotiates none yet.
+    bool allow_rsv1 = false;
+};
+
+/// A piece of a data message, as co_read_frame returns it.
+struct frame_piece {
+    opcode type = opcode::text;    ///< text or binary: the message's type
+    std::span<const std::byte> payload;  ///< valid until the next read on the stream
+    bool message_start = false;
+    bool frame_end = false;
+    bool message_end = false;
+};
+
+/// What co_read reports about a whole message.
+struct message_info {
+    opcode type = opcode::text;
+    std::size_t size = 0;
+};
+
+template <class NextLayer>
+class stream {
+public:
+    using next_layer_type = NextLayer;
+    using executor_type = typename NextLayer::executor_type;
+
+    /// Takes over `next` after a completed opening handshake. `leftover` holds bytes already read
+    /// past the handshake (a first frame the peer sent right after it).
+    stream(NextLayer next, role r, const stream_options& options = {}, std::span<const std::byte> leftover = {})
+        : next_(std::move(next))
+        , role_(r)
+        , options_(options)
+        , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
+        , read_buffer_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
+        , write_buffer_(r == role::client ? std::max<std::size_t>(options.write_buffer_size, 256) : 0)
+        , gate_(next_.get_executor()) {
+        std::memcpy(read_buffer_.data(), leftover.data(), leftover.size());
+        read_end_ = leftover.size();
+    }
+
+    stream(const stream&) = delete;
+    stream& operator=(const stream&) = delete;
+
+    NextLayer& next_layer() noexcept { return next_; }
+    const NextLayer& next_layer() const noexcept { return next_; }
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    role get_role() const noexcept { return role_; }
+
+    /// The peer's close code and reason once a Close frame was received (code no_status before).
+    close_code peer_close_code() const noexcept { return peer_code_; }
+    std::string_view peer_close_reason() const noexcept { return {peer_reason_.data(), peer_reason_size_}; }
+
+    /// True until the connection was closed or failed.
+    bool is_open() const noexcept { return !finished_; }
+
+    /// Reads the next piece of a data message (see frame_piece), answering control frames on the
+    /// way. Errors: closed (the peer closed; see peer_close_code), a protocol error (the connection
+    /// was failed with the matching close code), connection_lost, ping_timeout, idle_timeout,
+    /// operation_in_progress (another read is outstanding), or an I/O error of the next layer.
+    boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame() {
+        if (reading_)
+            co_return make_error_code(error::operation_in_progress);
+        reading_ = true;
+        auto r = co_await read_piece();
+        reading_ = false;
+        co_return r;
+    }
+
+    /// Reads a whole message into `buffer`. If it does not fit, the rest of the message is read
+    /// and dropped and the result is message_too_big_for_buffer (the connection stays usable).
+    boost::asio::awaitable<boost::system::result<message_info>> co_read(std::span<std::byte> buffer) {
+        message_info info;
+        bool overflow = false;
+        for (;;) {
+            auto piece = co_await co_read_frame();
+            if (!piece)
+                co_return piece.error();
+            info.type = piece->type;
+            if (!overflow && info.size + piece->payload.size() <= buffer.size()) {
+                std::memcpy(buffer.data() + info.size, piece->payload.data(), piece->payload.size());
+                info.size += piece->payload.size();
+            } else {
+                overflow = true;
+            }
+            if (piece->message_end)
+                break;
+        }
+        if (overflow)
+            co_return make_error_code(error::message_too_big_for_buffer);
+        co_return info;
+    }
+
+    /// Reads a whole message into `out` (replacing its contents; its capacity is reused, so a
+    /// steady stream of messages allocates nothing once `out` is large enough).
+    template <class ByteContainer>
+    boost::asio::awaitable<boost::system::result<message_info>> co_read(ByteContainer& out) {
+        message_info info;
+        out.clear();
+        for (;;) {
+            auto piece = co_await co_read_frame();
+            if (!piece)
+                co_return piece.error();
+            info.type = piece->type;
+            const auto* p = reinterpret_cast<const typename ByteContainer::value_type*>(piece->payload.data());
+            out.insert(out.end(), p, p + piece->payload.size());
+            if (piece->message_end)
+                break;
+        }
+        info.size = out.size();
+        co_return info;
+    }
+
+    /// Sends a whole message (split into frames of options.max_frame_size when set).
+    boost::asio::awaitable<boost::system::error_code> co_write(std::span<const std::byte> payload,
+                                                               opcode type = opcode::binary) {
+        if (type != opcode::text && type != opcode::binary)
+            co_return make_error_code(error::bad_write);
+        const std::size_t step = options_.max_frame_size == 0 ? payload.size() : options_.max_frame_size;
+        std::size_t sent = 0;
+        do {
+            const std::size_t n = std::min(step, payload.size() - sent);
+            const bool fin = sent + n == payload.size();
+            if (auto ec = co_await send_frame(sent == 0 ? type : opcode::continuation, fin, payload.subspan(sent, n)))
+                co_return ec;
+            sent += n;
+        } while (sent < payload.size());
+        co_return boost::system::error_code{};
+    }
+
+    boost::asio::awaitable<boost::system::error_code> co_write_text(std::string_view text) {
+        return co_write(std::as_bytes(std::span(text.data(), text.size())), opcode::text);
+    }
+
+    /// Sends one frame of a message the caller fragments itself: the first with text or binary,
+    /// the following ones with continuation; `fin` on the last.
+    boost::asio::awaitable<boost::system::error_code> co_write_frame(std::span<const std::byte> payload, opcode op,
+                                                                     bool fin) {
+        if (ws::is_control(op))
+            co_return make_error_code(error::bad_write);
+        co_return co_await send_frame(op, fin, payload);
+    }
+
+    /// Sends a ping (payload at most 125 bytes).
+    boost::asio::awaitable<boost::system::error_code> co_ping(std::span<const std::byte> payload = {}) {
+        return send_control(opcode::ping, payload);
+    }
+
+    /// Sends an unsolicited pong (a heartbeat; RFC 6455 §5.5.3).
+    boost::asio::awaitable<boost::system::error_code> co_pong(std::span<const std::byte> payload = {}) {
+        return send_control(opcode::pong, payload);
+    }
+
+    /// Starts or completes the close handshake: sends Close(code, reason) unless one was sent, then,
+    /// when no read is outstanding, reads (dropping data) until the peer's Close arrives and the
+    /// connection ends, within options.close_timeout. With a read outstanding elsewhere, that read
+    /// completes the handshake and ends with error::closed. Returns success when the handshake
+    /// completed cleanly.
+    boost::asio::awaitable<boost::system::error_code> co_close(close_code code = close_code::normal,
+                                                               std::string_view reason = {}) {
+        if (finished_)
+            co_return make_error_code(error::closed);
+        if (!close_sent_) {
+            if (auto ec = co_await send_close(code, reason))
+                co_return ec;
+        }
+        if (reading_)
+            co_return boost::system::error_code{};
+        reading_ = true;
+        const auto deadline = detail::clock::now() + options_.close_timeout;
+        auto drain = [this]() -> boost::asio::awaitable<boost::system::error_code> {
+            for (;;) {
+                auto piece = co_await read_piece();
+                if (!piece)
+                    co_return piece.error();
+            }
+        };
+        auto r = co_await detail::co_before(drain(), deadline);
+        reading_ = false;
+        if (!r) {
+            shut_down();
+            co_return make_error_code(error::close_timeout);
+        }
+        co_return *r == error::closed ? boost::system::error_code{} : *r;
+    }
+
+private:
+    using clock = detail::clock;
+
+    // --- reading ---
+
+    boost::asio::awaitable<boost::system::result<frame_piece>> read_piece() {
+        for (;;) {
+            if (finished_)
+                co_return finish_error_;  // the connection ended earlier: report how, again
+            const auto ev = reader_.next(std::span(read_buffer_).subspan(read_begin_, read_end_ - read_begin_));
+            read_begin_ += ev.consumed;
+            switch (ev.status) {
+            case ws::read_status::data:
+                co_return frame_piece{ev.op, ev.payload, ev.message_start, ev.frame_end, ev.message_end};
+            case ws::read_status::control:
+                if (auto ec = co_await on_control(ev.op, ev.payload))
+                    co_return ec;
+                continue;
+            case ws::read_status::error: co_return co_await fail(ev.err);
+            case ws::read_status::need_more: break;
+            }
+            if (auto ec = co_await fill(ev.need))
+                co_return ec;
+        }
+    }
+
+    // Reads more bytes so the unconsumed input holds at least `need` bytes (and at least one more).
+    boost::asio::awaitable<boost::system::error_code> fill(std::size_t need) {
+        if (read_begin_ == read_end_) {
+            read_begin_ = read_end_ = 0;
+        } else if (read_buffer_.size() - read_begin_ < std::max<std::size_t>(need, 1) + 0 ||
+                   read_end_ == read_buffer_.size()) {
+            std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
+            read_end_ -= read_begin_;
+            read_begin_ = 0;
+        }
+        auto space = boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_);
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if (options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{}) {
+            std::tie(ec, n) = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+        } else {
+            auto r = co_await timed_read(space);
+            if (!r)
+                co_return r.error();
+            n = *r;
+        }
+        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
+            ec == boost::asio::error::broken_pipe) {
+            co_return finish(close_received_ && close_sent_ ? make_error_code(error::closed)
+                                                            : make_error_code(error::connection_lost));
+        }
+        if (ec)
+            co_return finish(ec);
+        read_end_ += n;
+        co_return boost::system::error_code{};
+    }
+
+    // A read that also keeps the connection alive: pings after ping_interval of silence, fails
+    // after pong_timeout without an answer or after idle_timeout of silence.
+    boost::asio::awaitable<boost::system::result<std::size_t>> timed_read(boost::asio::mutable_buffer space) {
+        const auto start = clock::now();
+        for (;;) {
+            auto deadline = clock::time_point::max();
+            if (options_.ping_interval != clock::duration{})
+                deadline = ping_sent_at_ ? *ping_sent_at_ + options_.pong_timeout : last_received_ + options_.ping_interval;
+            if (options_.idle_timeout != clock::duration{})
+                deadline = std::min(deadline, last_received_ + options_.idle_timeout);
+            auto r = co_await detail::co_before(next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable)),
+                                                deadline);
+            if (r) {
+                auto [ec, n] = *r;
+                if (ec)
+                    co_return ec;
+                last_received_ = clock::now();
+                ping_sent_at_.reset();
+                co_return n;
+            }
+            const auto now = clock::now();
+            if (options_.idle_timeout != clock::duration{} && now >= last_received_ + options_.idle_timeout)
+                co_return co_await fail(error::idle_timeout, close_code::going_away);
+            if (ping_sent_at_) {
+                if (now >= *ping_sent_at_ + options_.pong_timeout)
+                    co_return co_await fail(error::ping_timeout, close_code::going_away);
+            } else if (auto ec = co_await send_control(opcode::ping, {})) {
+                co_return ec;
+            } else {
+                ping_sent_at_ = now;
+            }
+            (void)start;
+        }
+    }
+
+    boost::asio::awaitable<boost::system::error_code> on_control(opcode op, std::span<std::byte> payload) {
+        if (op == opcode::ping) {
+            if (close_sent_)
+                co_return boost::system::error_code{};  // no pong after our Close (RFC 6455 §5.5.1)
+            co_return co_await send_control(opcode::pong, payload);
+        }
+        if (op == opcode::pong)
+            co_return boost::system::error_code{};
+        // Close: keep the peer's code and reason, answer with the same code, end the connection.
+        const auto parsed = ws::parse_close_payload(payload);  // already validated by the reader
+        close_received_ = true;
+        peer_code_ = parsed ? parsed->code : close_code::no_status;
+        peer_reason_size_ = parsed ? std::min(parsed->reason.size(), peer_reason_.size()) : 0;
+        if (parsed)
+            std::memcpy(peer_reason_.data(), parsed->reason.data(), peer_reason_size_);
+        if (!close_sent_) {
+            const close_code answer = peer_code_ == close_code::no_status ? close_code::no_status : peer_code_;
+            (void)co_await send_close(answer, {});
+        }
+        co_await end_connection();
+        co_return finish(make_error_code(error::closed));
+    }
+
+    // Fails the connection: Close with the code for `e`, then the end of the connection.
+    boost::asio::awaitable<boost::system::error_code> fail(error e, std::optional<close_code> code = {}) {
+        if (!close_sent_)
+            (void)co_await send_close(code.value_or(to_close_code(e)), {});
+        co_await end_connection();
+        co_return finish(make_error_code(e));
+    }
+
+    // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it (briefly)
+    // so that the server, not the client, holds TIME_WAIT.
+    boost::asio::awaitable<void> end_connection() {
+        if (role_ == role::client) {
+            std::array<std::byte, 512> sink;
+            auto wait_eof = [&]() -> boost::asio::awaitable<void> {
+                for (;;) {
+                    auto [ec, n] = co_await next_.async_read_some(boost::asio::buffer(sink),
+                                                                  boost::asio::as_tuple(boost::asio::use_awaitable));
+                    if (ec)
+                        co_return;
+                }
+            };
+            (void)co_await detail::co_before(wait_eof(), clock::now() + options_.close_timeout);
+        }
+        shut_down();
+    }
+
+    void shut_down() {
+        boost::system::error_code ignored;
+        if constexpr (requires(NextLayer& s) { s.shutdown(NextLayer::shutdown_both, ignored); })
+            next_.shutdown(NextLayer::shutdown_both, ignored);
+        if constexpr (requires(NextLayer& s) { s.close(ignored); })
+            next_.close(ignored);
+    }
+
+    boost::system::error_code finish(boost::system::error_code ec) {
+        if (!finished_) {
+            finished_ = true;
+            finish_error_ = ec;
+        }
+        return finish_error_;
+    }
+
+    // --- writing ---
+
+    boost::asio::awaitable<boost::system::error_code> send_control(opcode op, std::span<const std::byte> payload) {
+        if (payload.size() > ws::max_control_payload)
+            co_return make_error_code(error::bad_write);
+        co_return co_await send_frame(op, true, payload);
+    }
+
+    boost::asio::awaitable<boost::system::error_code> send_close(close_code code, std::string_view reason) {
+        std::array<std::byte, ws::max_control_payload> payload{};
+        const std::size_t n = ws::build_close_payload(payload, code, reason);
+        auto ec = co_await send_frame(opcode::close, true, std::span(payload).first(n));
+        close_sent_ = true;  // even if the write failed: nothing else may follow
+        co_return ec;
+    }
+
+    boost::asio::awaitable<boost::system::error_code> send_frame(opcode op, bool fin, std::span<const std::byte> payload) {
+        using boost::asio::as_tuple;
+        using boost::asio::use_awaitable;
+        if (close_sent_ || (finished_ && op != opcode::close))
+            co_return make_error_code(error::closed);
+        co_await gate_.lock();
+        detail::gate_guard guard(gate_);
+        if (close_sent_)
+            co_return make_error_code(error::closed);
+
+        ws::frame_header h;
+        h.op = op;
+        h.fin = fin;
+        h.payload_length = payload.size();
+        h.masked = role_ == role::client;
+        if (h.masked)
+            h.mask_key = keys_.next();
+        std::array<std::byte, ws::max_frame_header_size> head;
+        const std::size_t head_size = ws::write_frame_header(head, h);
+        if (head_size == 0)
+            co_return make_error_code(error::bad_write);
+
+        if (!h.masked) {
+            // One gather write: the header, then the caller's payload as it is.
+            const std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(head.data(), head_size),
+                                                                  boost::asio::buffer(payload.data(), payload.size())};
+            auto [ec, n] = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
+            co_return ec ? finish(ec) : ec;
+        }
+        // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
+        // first chunk carries the header.
+        std::memcpy(write_buffer_.data(), head.data(), head_size);
+        std::size_t used = head_size;
+        std::size_t sent = 0;
+        std::uint32_t key = h.mask_key;
+        do {
+            const std::size_t n = std::min(write_buffer_.size() - used, payload.size() - sent);
+            std::memcpy(write_buffer_.data() + used, payload.data() + sent, n);
+            key = ws::apply_mask(std::span(write_buffer_).subspan(used, n), key);
+            auto [ec, written] =
+                co_await boost::asio::async_write(next_, boost::asio::buffer(write_buffer_.data(), used + n), as_tuple(use_awaitable));
+            if (ec)
+                co_return finish(ec);
+            sent += n;
+            used = 0;
+        } while (sent < payload.size());
+        co_return boost::system::error_code{};
+    }
+
+    NextLayer next_;
+    role role_;
+    stream_options options_;
+    ws::message_reader reader_;
+    std::vector<std::byte> read_buffer_;
+    std::size_t read_begin_ = 0;
+    std::size_t read_end_ = 0;
+    std::vector<std::byte> write_buffer_;
+    detail::write_gate gate_;
+    ws::mask_key_source keys_;
+    clock::time_point last_received_ = clock::now();
+    std::optional<clock::time_point> ping_sent_at_;
+    boost::system::error_code finish_error_;
+    std::array<char, ws::max_close_reason> peer_reason_{};
+    std::size_t peer_reason_size_ = 0;
+    close_code peer_code_ = close_code::no_status;
+    bool reading_ = false;
+    bool close_sent_ = false;
+    bool close_received_ = false;
+    bool finished_ = false;
+};
+
+} // namespace burrow::websocket
