@@ -167,6 +167,11 @@ public:
     /// Reads a whole message into `out` (replacing its contents; its capacity is reused, so a
     /// steady stream of messages allocates nothing once `out` is large enough).
     template <class ByteContainer>
+        requires requires(ByteContainer& c, const typename ByteContainer::value_type* p) {
+            c.clear();
+            c.insert(c.end(), p, p);
+            requires sizeof(typename ByteContainer::value_type) == 1;
+        }
     boost::asio::awaitable<boost::system::result<message_info>> co_read(ByteContainer& out) {
         message_info info;
         out.clear();

@@ -1,0 +1,428 @@
+// websocket::stream over socket pairs: against a raw peer writing hand-made frames (every rule of
+// RFC 6455 the stream enforces), and against another burrow stream (echo, duplex, close).
+#include <burrow/asio/stream.hpp>
+
+#include "raw_peer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace burrow;
+using namespace burrow::test;
+using namespace std::chrono_literals;
+using ws_stream = websocket::stream<local_socket>;
+using websocket::stream_options;
+using ws::opcode;
+using ws::role;
+
+namespace {
+
+// Runs `body` to completion on a fresh io_context (bounded: a hang fails the test).
+template <class F>
+void run(F&& body, std::chrono::steady_clock::duration limit = 10s) {
+    asio::io_context io;
+    bool done = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        co_await body(io);
+        done = true;
+    }, [&](std::exception_ptr e) {
+        if (e)
+            std::rethrow_exception(e);
+        io.stop();
+    });
+    io.run_for(limit);
+    ASSERT_TRUE(done) << "timed out";
+}
+
+std::pair<local_socket, local_socket> make_pair(asio::io_context& io) {
+    local_socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    return {std::move(a), std::move(b)};
+}
+
+std::string as_string(std::span<const std::byte> bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+
+std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+} // namespace
+
+TEST(stream, server_reads_client_frames_split_at_every_offset) {
+    std::vector<std::byte> wire;
+    for (auto& f : {wire_frame(opcode::text, false, "Hel", 0x11223344), wire_frame(opcode::ping, true, "p", 0x55667788),
+                    wire_frame(opcode::continuation, true, "lo \xe2\x82\xac", 0x01020304),
+                    wire_frame(opcode::binary, true, std::string(300, 'b'), 0xa1b2c3d4)})
+        wire.insert(wire.end(), f.begin(), f.end());
+    for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}, std::size_t{64}}) {
+        SCOPED_TRACE(step);
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto [a, b] = make_pair(io);
+            ws_stream server(std::move(a), role::server);
+            auto reads = [&]() -> asio::awaitable<void> {
+                std::string message;
+                auto text = co_await server.co_read(message);
+                EXPECT_TRUE(text);
+                EXPECT_EQ(text->type, opcode::text);
+                EXPECT_EQ(message, "Hello \xe2\x82\xac");
+                auto bin = co_await server.co_read(message);
+                EXPECT_EQ(bin->type, opcode::binary);
+                EXPECT_EQ(message, std::string(300, 'b'));
+            };
+            // The raw peer writes (in tiny pieces) while the server reads, then reads the pong.
+            co_await (reads() && write_raw(b, wire, step));
+            auto pong = co_await read_wire_frame(b);  // the ping was answered, unmasked, same payload
+            EXPECT_TRUE(pong);
+            EXPECT_EQ(pong->header.op, opcode::pong);
+            EXPECT_FALSE(pong->header.masked);
+            EXPECT_EQ(pong->payload, "p");
+        });
+    }
+}
+
+TEST(stream, leftover_bytes_from_the_handshake_are_read_first) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        const auto first = wire_frame(opcode::text, true, "early");
+        ws_stream client(std::move(a), role::client, {}, first);
+        co_await write_raw(b, wire_frame(opcode::text, true, "later"));
+        std::string m;
+        co_await client.co_read(m);
+        EXPECT_EQ(m, "early");
+        co_await client.co_read(m);
+        EXPECT_EQ(m, "later");
+    });
+}
+
+TEST(stream, client_frames_are_masked_server_frames_are_not) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        auto [c, d] = make_pair(io);
+        ws_stream client(std::move(a), role::client);
+        ws_stream server(std::move(c), role::server);
+        std::uint32_t previous_key = 0;
+        for (int i = 0; i < 3; ++i) {
+            co_await client.co_write_text("masked");
+            auto f = co_await read_wire_frame(b);
+            EXPECT_TRUE(f->header.masked);
+            EXPECT_NE(f->header.mask_key, 0u);
+            EXPECT_NE(f->header.mask_key, previous_key);
+            previous_key = f->header.mask_key;
+            EXPECT_EQ(f->payload, "masked");
+        }
+        co_await server.co_write_text("plain");
+        auto g = co_await read_wire_frame(d);
+        EXPECT_FALSE(g->header.masked);
+        EXPECT_EQ(g->payload, "plain");
+    });
+}
+
+namespace {
+
+// The raw peer sends `bad`; the burrow endpoint (role `r`) must fail the read with `expected`,
+// send a Close with `code`, and end the connection.
+void expect_failure(role r, const std::vector<std::byte>& bad, error expected, ws::close_code code) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.max_message_size = 1000;
+        o.close_timeout = 200ms;
+        ws_stream s(std::move(a), r, o);
+        co_await write_raw(b, bad);
+        std::string m;
+        auto result = co_await s.co_read(m);
+        EXPECT_FALSE(result);
+        if (!result) {
+            EXPECT_EQ(result.error(), expected) << result.error().message();
+        }
+        auto close = co_await read_wire_frame(b);
+        EXPECT_TRUE(close);
+        if (close) {
+            EXPECT_EQ(close->header.op, opcode::close);
+            EXPECT_GE(close->payload.size(), 2u);
+            if (close->payload.size() >= 2) {
+                EXPECT_EQ((static_cast<unsigned char>(close->payload[0]) << 8) | static_cast<unsigned char>(close->payload[1]),
+                      static_cast<int>(code));
+            }
+        }
+        EXPECT_TRUE(co_await at_eof(b));
+        EXPECT_FALSE(s.is_open());
+        // Later reads report the same failure.
+        auto again = co_await s.co_read(m);
+        EXPECT_EQ(again.error(), expected);
+    });
+}
+
+} // namespace
+
+TEST(stream, protocol_errors_fail_the_connection_with_the_right_code) {
+    expect_failure(role::server, wire_frame(opcode::text, true, "unmasked"), error::missing_mask, ws::close_code::protocol_error);
+    expect_failure(role::client, wire_frame(opcode::text, true, "masked", 7), error::unexpected_mask, ws::close_code::protocol_error);
+    expect_failure(role::client, {std::byte{0x83}, std::byte{0x00}}, error::bad_opcode, ws::close_code::protocol_error);
+    expect_failure(role::client, wire_frame(opcode::text, true, "x", {}, true), error::bad_reserved_bits,
+                   ws::close_code::protocol_error);
+    expect_failure(role::client, wire_frame(opcode::continuation, true, "x"), error::unexpected_continuation,
+                   ws::close_code::protocol_error);
+    expect_failure(role::client, wire_frame(opcode::text, true, "ok \xff"), error::bad_utf8, ws::close_code::invalid_payload);
+    expect_failure(role::client, wire_frame(opcode::binary, true, std::string(1001, 'x')), error::message_too_big,
+                   ws::close_code::message_too_big);
+    expect_failure(role::client, wire_frame(opcode::close, true, "\x03"), error::bad_close_payload,
+                   ws::close_code::protocol_error);
+}
+
+TEST(stream, invalid_utf8_fails_before_the_rest_of_the_message_arrives) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.close_timeout = 100ms;  // the raw peer never closes: do not wait long for it
+        ws_stream client(std::move(a), role::client, o);
+        // A long fragmented text: the bad byte is in the second fragment; the rest never comes.
+        co_await write_raw(b, wire_frame(opcode::text, false, "valid start "));
+        co_await write_raw(b, wire_frame(opcode::continuation, false, "then \xc0\xaf bad"));
+        std::string m;
+        auto r = co_await client.co_read(m);
+        EXPECT_EQ(r.error(), error::bad_utf8);
+        auto close = co_await read_wire_frame(b);
+        EXPECT_EQ(close->header.op, opcode::close);
+        EXPECT_EQ(close->payload.substr(0, 2), "\x03\xef");  // 1007
+    });
+}
+
+TEST(stream, close_from_the_peer_is_echoed_and_reported) {
+    for (role r : {role::server, role::client}) {
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            auto [a, b] = make_pair(io);
+            stream_options o;
+            o.close_timeout = 300ms;
+            ws_stream s(std::move(a), r, o);
+            const std::optional<std::uint32_t> key = r == role::server ? std::optional<std::uint32_t>(9) : std::nullopt;
+            co_await write_raw(b, wire_frame(opcode::close, true, "\x0f\xa0going", key));  // 4000 "going"
+            std::string m;
+            auto result = co_await s.co_read(m);
+            EXPECT_EQ(result.error(), error::closed);
+            EXPECT_TRUE(result.error() == condition::connection_ended);
+            EXPECT_EQ(s.peer_close_code(), static_cast<ws::close_code>(4000));
+            EXPECT_EQ(s.peer_close_reason(), "going");
+            auto echo = co_await read_wire_frame(b);
+            EXPECT_EQ(echo->header.op, opcode::close);
+            EXPECT_EQ(echo->payload, "\x0f\xa0");
+            EXPECT_EQ(echo->header.masked, r == role::client);
+            // A server closes TCP at once; a client waited for us first, then closed (timeout).
+            EXPECT_TRUE(co_await at_eof(b));
+            // Nothing can be sent any more.
+            EXPECT_EQ(co_await s.co_write_text("late"), error::closed);
+        });
+    }
+}
+
+TEST(stream, empty_close_is_answered_with_an_empty_close) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream s(std::move(a), role::server);
+        co_await write_raw(b, wire_frame(opcode::close, true, "", 5));
+        std::string m;
+        auto r = co_await s.co_read(m);
+        EXPECT_EQ(r.error(), error::closed);
+        EXPECT_EQ(s.peer_close_code(), ws::close_code::no_status);
+        auto echo = co_await read_wire_frame(b);
+        EXPECT_EQ(echo->header.op, opcode::close);
+        EXPECT_EQ(echo->payload, "");
+    });
+}
+
+TEST(stream, burrow_to_burrow_echo_and_close_handshake) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options small_frames;
+        small_frames.max_frame_size = 1000;
+        small_frames.write_buffer_size = 4096;
+        auto client = std::make_shared<ws_stream>(std::move(a), role::client, small_frames);
+        auto server = std::make_shared<ws_stream>(std::move(b), role::server);
+        asio::co_spawn(io, [server]() -> asio::awaitable<void> {
+            std::vector<std::byte> m;
+            for (;;) {
+                auto info = co_await server->co_read(m);
+                if (!info)
+                    co_return;
+                co_await server->co_write(m, info->type);
+            }
+        }, asio::detached);
+        std::vector<std::byte> back;
+        for (std::size_t size : {0u, 1u, 125u, 126u, 127u, 65535u, 65536u, 65537u, 1u << 20}) {
+            std::vector<std::byte> payload(size);
+            for (std::size_t i = 0; i < size; ++i)
+                payload[i] = std::byte(i * 31 + 7);
+            EXPECT_FALSE(co_await client->co_write(payload, opcode::binary));
+            auto info = co_await client->co_read(back);
+            EXPECT_TRUE(info);
+            EXPECT_EQ(info->type, opcode::binary);
+            EXPECT_TRUE(back == payload) << size;
+        }
+        EXPECT_FALSE(co_await client->co_write_text("\xf0\x9f\x98\x80 text"));
+        auto info = co_await client->co_read(back);
+        EXPECT_EQ(info->type, opcode::text);
+        // The client starts the close handshake; the server echoes and closes first.
+        EXPECT_FALSE(co_await client->co_close(ws::close_code::going_away, "bye"));
+        EXPECT_FALSE(client->is_open());
+        EXPECT_EQ(client->peer_close_code(), ws::close_code::going_away);
+        EXPECT_EQ(server->peer_close_code(), ws::close_code::going_away);
+        EXPECT_EQ(server->peer_close_reason(), "bye");
+    });
+}
+
+TEST(stream, full_duplex_read_and_write_at_once) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        ws_stream client(std::move(a), role::client);
+        ws_stream server(std::move(b), role::server);
+        const std::size_t count = 200;
+        auto writer = [&](ws_stream& s, std::string tag) -> asio::awaitable<void> {
+            for (std::size_t i = 0; i < count; ++i)
+                EXPECT_FALSE(co_await s.co_write_text(tag + std::to_string(i) + std::string(2000, '.')));
+        };
+        auto reader = [&](ws_stream& s, std::string tag) -> asio::awaitable<void> {
+            std::string m;
+            for (std::size_t i = 0; i < count; ++i) {
+                auto r = co_await s.co_read(m);
+                EXPECT_TRUE(r);
+                EXPECT_EQ(m.substr(0, tag.size() + std::to_string(i).size()), tag + std::to_string(i));
+            }
+        };
+        // Both sides write and read at the same time; and the client pings in the middle.
+        co_await (writer(client, "c") && reader(server, "c") && writer(server, "s") && reader(client, "s") &&
+                  [&]() -> asio::awaitable<void> { co_await client.co_ping(bytes_of("mid")); }());
+    });
+}
+
+TEST(stream, a_second_concurrent_read_is_refused) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        ws_stream s(std::move(a), role::client);
+        auto first = [&]() -> asio::awaitable<void> {
+            auto r = co_await s.co_read_frame();
+            EXPECT_TRUE(r);
+        };
+        auto second = [&]() -> asio::awaitable<void> {
+            auto r = co_await s.co_read_frame();
+            EXPECT_EQ(r.error(), error::operation_in_progress);
+            co_await write_raw(b, wire_frame(opcode::text, true, "x"));
+        };
+        co_await (first() && second());
+    });
+}
+
+TEST(stream, control_frames_that_cannot_be_sent) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream s(std::move(a), role::client);
+        const std::string big(126, 'x');
+        EXPECT_EQ(co_await s.co_ping(bytes_of(big)), error::bad_write);
+        EXPECT_EQ(co_await s.co_write_frame(bytes_of("x"), opcode::ping, true), error::bad_write);
+        EXPECT_EQ(co_await s.co_write(bytes_of("x"), opcode::close), error::bad_write);
+        EXPECT_FALSE(co_await s.co_ping(bytes_of(std::string(125, 'x'))));
+    });
+}
+
+TEST(stream, co_read_into_a_small_buffer) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream s(std::move(a), role::client);
+        co_await write_raw(b, wire_frame(opcode::binary, true, "0123456789"));
+        co_await write_raw(b, wire_frame(opcode::binary, true, "ok"));
+        std::array<std::byte, 4> small{};
+        auto r = co_await s.co_read(small);
+        EXPECT_EQ(r.error(), error::message_too_big_for_buffer);
+        r = co_await s.co_read(small);  // the stream stays usable
+        EXPECT_TRUE(r);
+        EXPECT_EQ(r->size, 2u);
+        EXPECT_EQ(as_string(std::span(small).first(2)), "ok");
+    });
+}
+
+TEST(stream, keepalive_ping_and_pong_timeout) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.ping_interval = 100ms;
+        o.pong_timeout = 200ms;
+        o.close_timeout = 100ms;
+        ws_stream s(std::move(a), role::client, o);
+        const auto start = std::chrono::steady_clock::now();
+        std::string m;
+        auto read = [&]() -> asio::awaitable<void> {
+            auto r = co_await s.co_read(m);
+            EXPECT_EQ(r.error(), error::ping_timeout);
+        };
+        auto silent_peer = [&]() -> asio::awaitable<void> {
+            auto ping = co_await read_wire_frame(b);  // the keepalive ping arrives, and is ignored
+            EXPECT_TRUE(ping);
+            EXPECT_EQ(ping->header.op, opcode::ping);
+            auto close = co_await read_wire_frame(b);  // then the failure: Close 1001
+            EXPECT_EQ(close->header.op, opcode::close);
+            EXPECT_EQ(close->payload.substr(0, 2), "\x03\xe9");
+        };
+        using namespace asio::experimental::awaitable_operators;
+        co_await (read() && silent_peer());
+        const auto took = std::chrono::steady_clock::now() - start;
+        EXPECT_GE(took, 280ms);
+        EXPECT_LT(took, 3s);
+    });
+}
+
+TEST(stream, keepalive_is_satisfied_by_a_pong) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.ping_interval = 50ms;
+        o.pong_timeout = 100ms;
+        ws_stream s(std::move(a), role::client, o);
+        auto responsive_peer = [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) {
+                auto ping = co_await read_wire_frame(b);
+                EXPECT_EQ(ping->header.op, opcode::ping);
+                co_await write_raw(b, wire_frame(opcode::pong, true, ping->payload));
+            }
+            co_await write_raw(b, wire_frame(opcode::text, true, "still here"));
+        };
+        auto read = [&]() -> asio::awaitable<void> {
+            std::string m;
+            auto r = co_await s.co_read(m);
+            EXPECT_TRUE(r) << r.error().message();
+            EXPECT_EQ(m, "still here");
+        };
+        using namespace asio::experimental::awaitable_operators;
+        co_await (read() && responsive_peer());
+    });
+}
+
+TEST(stream, idle_timeout) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.idle_timeout = 150ms;
+        o.close_timeout = 50ms;
+        ws_stream s(std::move(a), role::server, o);
+        std::string m;
+        auto r = co_await s.co_read(m);
+        EXPECT_EQ(r.error(), error::idle_timeout);
+    });
+}
+
+TEST(stream, connection_lost_without_close) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream s(std::move(a), role::client);
+        co_await write_raw(b, wire_frame(opcode::text, false, "half a message"));
+        b.close();
+        std::string m;
+        auto r = co_await s.co_read(m);
+        EXPECT_EQ(r.error(), error::connection_lost);
+    });
+}
