@@ -1,0 +1,118 @@
+// Proves that reading and writing messages allocates nothing in steady state: this binary counts
+// every global operator new, warms a client/server pair up, then runs 10,000 echo round trips and
+// checks the count did not move.
+#include <burrow/asio/stream.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+void* operator new(std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, std::align_val_t align) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    const auto a = static_cast<std::size_t>(align);
+    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace asio = boost::asio;
+using local_socket = asio::local::stream_protocol::socket;
+using ws_stream = burrow::websocket::stream<local_socket>;
+using burrow::ws::opcode;
+using burrow::ws::role;
+
+TEST(stream_no_allocation, ten_thousand_echo_round_trips) {
+    asio::io_context io(1);
+    local_socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    ws_stream client(std::move(a), role::client);
+    ws_stream server(std::move(b), role::server);
+
+    std::size_t before = 0, after = 0, round_trips = 0;
+    bool failed = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> message;
+        message.reserve(64 * 1024);
+        for (;;) {
+            auto info = co_await server.co_read(message);
+            if (!info)
+                co_return;
+            if (co_await server.co_write(message, info->type))
+                co_return;
+        }
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> back;
+        back.reserve(64 * 1024);
+        std::vector<std::byte> payload(1000, std::byte{'x'});
+        const std::string text = "hello, \xe2\x82\xac world";
+        auto round_trip = [&](int i) -> asio::awaitable<bool> {
+            // Alternate text, binary and a mid-size message, with a ping now and then.
+            if (i % 3 == 0) {
+                if (co_await client.co_write_text(text))
+                    co_return false;
+            } else if (co_await client.co_write(std::span(payload).first(i % 3 == 1 ? 16 : 1000), opcode::binary)) {
+                co_return false;
+            }
+            if (i % 100 == 0 && co_await client.co_ping())
+                co_return false;
+            auto info = co_await client.co_read(back);
+            co_return static_cast<bool>(info);
+        };
+        for (int i = 0; i < 200; ++i)  // warm-up: buffers reach their size, frame caches fill
+            failed |= !co_await round_trip(i);
+        before = allocations.load();
+        for (int i = 0; i < 10000; ++i) {
+            failed |= !co_await round_trip(i);
+            ++round_trips;
+        }
+        after = allocations.load();
+        co_await client.co_close();
+        io.stop();
+    }, asio::detached);
+    io.run_for(std::chrono::seconds(60));
+
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(round_trips, 10000u);
+    EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 10000;
+}
+
+TEST(stream_no_allocation, the_counter_counts) {
+    const std::size_t before = allocations.load();
+    auto* p = new std::vector<int>(100);
+    const std::size_t after = allocations.load();
+    delete p;
+    EXPECT_GE(after - before, 2u);
+}
