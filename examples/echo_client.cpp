@@ -58,8 +58,8 @@ asio::awaitable<int> run(const client_settings& settings) {
         leftover.assign(p, p + tunnel.leftover.size());
     } else {
         tcp::resolver resolver(socket.get_executor());
-        auto [rec, endpoints] = co_await resolver.async_resolve(url->host, std::to_string(url->port),
-                                                                asio::as_tuple(asio::use_awaitable));
+        const std::string port = std::to_string(url->port);  // named: see README, "GCC 12.2 and co_await"
+        auto [rec, endpoints] = co_await resolver.async_resolve(url->host, port, asio::as_tuple(asio::use_awaitable));
         if (rec) {
             std::cerr << "echo_client: cannot resolve " << url->host << ": " << rec.message() << "\n";
             co_return 3;

@@ -157,8 +157,9 @@ asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy
 
 } // namespace
 
-asio::awaitable<tunnel_result> co_connect_via_proxy(tcp::socket& socket, proxy::proxy_url proxy, std::string host,
-                                                    std::uint16_t port, proxy_connect_options options) {
+asio::awaitable<tunnel_result> detail::co_connect_via_proxy_impl(tcp::socket& socket, proxy::proxy_url proxy,
+                                                                 std::string host, std::uint16_t port,
+                                                                 proxy_connect_options options) {
     const auto deadline = detail::clock::now() + options.total_timeout;
     proxy_phase phase = proxy_phase::resolve_proxy;
     auto result = co_await detail::co_before(co_tunnel(socket, proxy, host, port, options, deadline, phase), deadline);

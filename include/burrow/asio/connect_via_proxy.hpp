@@ -101,18 +101,30 @@ struct tunnel_result {
 /// or SOCKS5 exchange, options.total_timeout for the whole call; each ends with proxy_timeout and
 /// the socket closed. Per-operation cancellation: terminal cancellation of the awaiting coroutine
 /// closes the socket and completes with operation_aborted. The socket must not be used by anything
-/// else until this completes. Parameters are taken by value: the coroutine keeps its own copies, so
-/// the awaitable may be awaited after the caller's arguments are gone.
-boost::asio::awaitable<tunnel_result> co_connect_via_proxy(boost::asio::ip::tcp::socket& socket,
-                                                           proxy::proxy_url proxy, std::string host,
-                                                           std::uint16_t port, proxy_connect_options options);
+/// else until this completes. The arguments are copied: the awaitable may be awaited after they are
+/// gone.
+namespace detail {
+boost::asio::awaitable<tunnel_result> co_connect_via_proxy_impl(boost::asio::ip::tcp::socket& socket,
+                                                                proxy::proxy_url proxy, std::string host,
+                                                                std::uint16_t port, proxy_connect_options options);
+} // namespace detail
 
-/// The same with default options. A plain function, not a default argument: GCC 12 destroys a
-/// defaulted by-value argument of a coroutine with a corrupted copy (seen under AddressSanitizer).
+// Plain functions taking class-type arguments by const reference and copying them into the
+// coroutine: GCC 12.2 destroys twice a by-value argument initialised by an implicit conversion or
+// `{}` inside a co_await expression. This way every call form is safe, and the arguments need not
+// outlive the call.
 inline boost::asio::awaitable<tunnel_result> co_connect_via_proxy(boost::asio::ip::tcp::socket& socket,
-                                                                  proxy::proxy_url proxy, std::string host,
+                                                                  const proxy::proxy_url& proxy, std::string_view host,
+                                                                  std::uint16_t port,
+                                                                  const proxy_connect_options& options) {
+    return detail::co_connect_via_proxy_impl(socket, proxy, std::string(host), port, options);
+}
+
+/// The same with default options.
+inline boost::asio::awaitable<tunnel_result> co_connect_via_proxy(boost::asio::ip::tcp::socket& socket,
+                                                                  const proxy::proxy_url& proxy, std::string_view host,
                                                                   std::uint16_t port) {
-    return co_connect_via_proxy(socket, std::move(proxy), std::move(host), port, proxy_connect_options{});
+    return detail::co_connect_via_proxy_impl(socket, proxy, std::string(host), port, proxy_connect_options{});
 }
 
 /// The authority form of host and port for CONNECT: "host:port", IPv6 literals in brackets.

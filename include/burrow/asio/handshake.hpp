@@ -87,50 +87,80 @@ inline std::string handshake_result::message() const {
     return out;
 }
 
-/// Client upgrade over a connected stream (plain, TLS, or a proxy tunnel) to `url`. `already`:
-/// bytes already read from the stream (a proxy's leftover), parsed as the start of the response.
+namespace detail {
+
+// The exchange itself; the deadline is applied by co_handshake_impl.
 template <class AsyncStream>
-boost::asio::awaitable<handshake_result> co_handshake(AsyncStream& s, ws::ws_url url, handshake_options options,
-                                                      std::vector<std::byte> already = {}) {
+boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_url& url, const handshake_options& options,
+                                                   const std::vector<std::byte>& already, handshake_result& out) {
+    const std::string key = ws::make_client_key();
+    auto request = ws::build_client_request(url, key, options.request);
+    if (!request) {
+        out.ec = request.error();
+        co_return;
+    }
+    auto [wec, written] =
+        co_await boost::asio::async_write(s, boost::asio::buffer(*request), boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (wec) {
+        out.ec = wec;
+        co_return;
+    }
+    std::string buffer(reinterpret_cast<const char*>(already.data()), already.size());
+    http::head_parser parser(http::head_kind::response, options.limits);
+    std::array<http::header, 64> storage;
+    http::head head;
+    auto [ec, size] = co_await co_read_head(s, buffer, parser, storage, head);
+    if (ec) {
+        out.ec = ec;
+        out.body_start = text_of(buffer);
+        co_return;
+    }
+    out.status_line = std::string(head.start_line);
+    auto agreed = ws::check_server_response(head, key, options.request);
+    if (!agreed) {
+        out.ec = agreed.error();
+        out.body_start = text_of(std::string_view(buffer).substr(size));
+        co_return;
+    }
+    out.agreement = std::move(*agreed);
+    const auto* rest = reinterpret_cast<const std::byte*>(buffer.data() + size);
+    out.leftover.assign(rest, rest + (buffer.size() - size));
+}
+
+template <class AsyncStream>
+boost::asio::awaitable<handshake_result> co_handshake_impl(AsyncStream& s, ws::ws_url url, handshake_options options,
+                                                           std::vector<std::byte> already) {
     handshake_result out;
-    auto exchange = [&]() -> boost::asio::awaitable<void> {
-        const std::string key = ws::make_client_key();
-        auto request = ws::build_client_request(url, key, options.request);
-        if (!request) {
-            out.ec = request.error();
-            co_return;
-        }
-        auto [wec, written] =
-            co_await boost::asio::async_write(s, boost::asio::buffer(*request), boost::asio::as_tuple(boost::asio::use_awaitable));
-        if (wec) {
-            out.ec = wec;
-            co_return;
-        }
-        std::string buffer(reinterpret_cast<const char*>(already.data()), already.size());
-        http::head_parser parser(http::head_kind::response, options.limits);
-        std::array<http::header, 64> storage;
-        http::head head;
-        auto [ec, size] = co_await detail::co_read_head(s, buffer, parser, storage, head);
-        if (ec) {
-            out.ec = ec;
-            out.body_start = detail::text_of(buffer);
-            co_return;
-        }
-        out.status_line = std::string(head.start_line);
-        auto agreed = ws::check_server_response(head, key, options.request);
-        if (!agreed) {
-            out.ec = agreed.error();
-            out.body_start = detail::text_of(std::string_view(buffer).substr(size));
-            co_return;
-        }
-        out.agreement = std::move(*agreed);
-        const auto* rest = reinterpret_cast<const std::byte*>(buffer.data() + size);
-        out.leftover.assign(rest, rest + (buffer.size() - size));
-    };
-    const bool done = co_await detail::co_before(exchange(), detail::clock::now() + options.timeout);
+    const bool done = co_await co_before(co_handshake_exchange(s, url, options, already, out),
+                                         clock::now() + options.timeout);
     if (!done)
         out.ec = make_error_code(boost::asio::error::timed_out);
     co_return out;
+}
+
+} // namespace detail
+
+// The public entry points are plain functions taking class-type arguments by const reference and
+// copying them into the coroutine: GCC 12.2 destroys twice a by-value argument initialised by an
+// implicit conversion or `{}` inside a co_await expression (`co_await co_handshake(s, url, {})`
+// crashed under AddressSanitizer). With references, every call form is safe, and the copies mean
+// the arguments need not outlive the call.
+
+/// Client upgrade over a connected stream (plain, TLS, or a proxy tunnel) to `url`. `already`:
+/// bytes already read from the stream (a proxy's leftover), parsed as the start of the response.
+/// Completes with handshake_result (errors as values; a refusal keeps the status line and body).
+template <class AsyncStream>
+boost::asio::awaitable<handshake_result> co_handshake(AsyncStream& s, const ws::ws_url& url,
+                                                      const handshake_options& options,
+                                                      const std::vector<std::byte>& already) {
+    return detail::co_handshake_impl(s, url, options, already);
+}
+
+/// The same without bytes read beforehand.
+template <class AsyncStream>
+boost::asio::awaitable<handshake_result> co_handshake(AsyncStream& s, const ws::ws_url& url,
+                                                      const handshake_options& options) {
+    return detail::co_handshake_impl(s, url, options, std::vector<std::byte>{});
 }
 
 struct accept_options {
@@ -186,39 +216,39 @@ boost::asio::awaitable<accept_result> co_answer_upgrade(AsyncStream& s, const ht
 
 } // namespace detail
 
-/// Server upgrade: reads the request from `s`, validates it, answers 101 (or 400/405/426 with a
-/// reason, then fails with the matching handshake error).
+namespace detail {
+
 template <class AsyncStream>
-boost::asio::awaitable<accept_result> co_accept(AsyncStream& s, accept_options options = {}) {
-    accept_result out;
-    auto exchange = [&]() -> boost::asio::awaitable<void> {
-        std::string buffer;
-        http::head_parser parser(http::head_kind::request, options.limits);
-        std::array<http::header, 64> storage;
-        http::head head;
-        auto [ec, size] = co_await detail::co_read_head(s, buffer, parser, storage, head);
-        if (ec) {
-            if (ec == condition::http_failed) {
-                const std::string response = ws::build_reject_response({static_cast<error>(ec.value()), 400, "Bad Request"});
-                (void)co_await boost::asio::async_write(s, boost::asio::buffer(response),
-                                                        boost::asio::as_tuple(boost::asio::use_awaitable));
-            }
-            out.ec = ec;
-            co_return;
+boost::asio::awaitable<void> co_accept_exchange(AsyncStream& s, const accept_options& options, accept_result& out) {
+    std::string buffer;
+    http::head_parser parser(http::head_kind::request, options.limits);
+    std::array<http::header, 64> storage;
+    http::head head;
+    auto [ec, size] = co_await co_read_head(s, buffer, parser, storage, head);
+    if (ec) {
+        if (ec == condition::http_failed) {
+            const std::string response = ws::build_reject_response({static_cast<error>(ec.value()), 400, "Bad Request"});
+            (void)co_await boost::asio::async_write(s, boost::asio::buffer(response),
+                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
         }
-        out = co_await detail::co_answer_upgrade(s, head, std::span<const char>(buffer).subspan(size), options);
-    };
-    const bool done = co_await detail::co_before(exchange(), detail::clock::now() + options.timeout);
+        out.ec = ec;
+        co_return;
+    }
+    out = co_await co_answer_upgrade(s, head, std::span<const char>(buffer).subspan(size), options);
+}
+
+template <class AsyncStream>
+boost::asio::awaitable<accept_result> co_accept_impl(AsyncStream& s, accept_options options) {
+    accept_result out;
+    const bool done = co_await co_before(co_accept_exchange(s, options, out), clock::now() + options.timeout);
     if (!done)
         out.ec = make_error_code(boost::asio::error::timed_out);
     co_return out;
 }
 
-/// Server upgrade for an HTTP server that has already read the request: `request_head` is the
-/// request head it read (start line to blank line), `rest` the bytes it read after it.
 template <class AsyncStream>
-boost::asio::awaitable<accept_result> co_accept(AsyncStream& s, std::string request_head, std::vector<std::byte> rest,
-                                                accept_options options) {
+boost::asio::awaitable<accept_result> co_accept_head_impl(AsyncStream& s, std::string request_head,
+                                                          std::vector<std::byte> rest, accept_options options) {
     http::head_parser parser(http::head_kind::request, options.limits);
     std::array<http::header, 64> storage;
     http::head head;
@@ -230,6 +260,29 @@ boost::asio::awaitable<accept_result> co_accept(AsyncStream& s, std::string requ
     }
     co_return co_await detail::co_answer_upgrade(
         s, head, std::span<const char>(reinterpret_cast<const char*>(rest.data()), rest.size()), options);
+}
+
+} // namespace detail
+
+/// Server upgrade: reads the request from `s`, validates it, answers 101 (or 400/405/426 with a
+/// reason, then fails with the matching handshake error).
+template <class AsyncStream>
+boost::asio::awaitable<accept_result> co_accept(AsyncStream& s, const accept_options& options) {
+    return detail::co_accept_impl(s, options);
+}
+
+/// The same with default options.
+template <class AsyncStream>
+boost::asio::awaitable<accept_result> co_accept(AsyncStream& s) {
+    return detail::co_accept_impl(s, accept_options{});
+}
+
+/// Server upgrade for an HTTP server that has already read the request: `request_head` is the
+/// request head it read (start line to blank line), `rest` the bytes it read after it.
+template <class AsyncStream>
+boost::asio::awaitable<accept_result> co_accept(AsyncStream& s, std::string_view request_head,
+                                                const std::vector<std::byte>& rest, const accept_options& options) {
+    return detail::co_accept_head_impl(s, std::string(request_head), rest, options);
 }
 
 } // namespace burrow

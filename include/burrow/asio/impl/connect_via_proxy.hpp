@@ -84,15 +84,12 @@ boost::asio::awaitable<round_outcome> co_http_round(AsyncStream& stream, proxy::
 
 } // namespace detail
 
-/// The HTTP CONNECT exchange over a stream already connected to the proxy. When a 407 closes the
-/// connection, `reconnect(stream)` (returning awaitable<boost::system::error_code>) must leave
-/// `stream` connected to the proxy again. `options.exchange_timeout` bounds each round;
-/// `options.max_rounds`, `limits`, `headers`, `user_agent` and `trace` apply; `settings.target` is
-/// the authority to tunnel to. On success `leftover` holds the tunnel's first bytes.
+namespace detail {
+
 template <class AsyncStream, class Reconnect>
-boost::asio::awaitable<tunnel_result> co_http_connect(AsyncStream& stream, Reconnect reconnect, std::string target,
-                                                      std::optional<proxy::credentials> creds,
-                                                      const proxy_connect_options& options) {
+boost::asio::awaitable<tunnel_result> co_http_connect_impl(AsyncStream& stream, Reconnect reconnect, std::string target,
+                                                           std::optional<proxy::credentials> creds,
+                                                           proxy_connect_options options) {
     proxy::connect_settings settings;
     settings.target = std::move(target);
     settings.user_agent = options.user_agent;
@@ -148,6 +145,22 @@ boost::asio::awaitable<tunnel_result> co_http_connect(AsyncStream& stream, Recon
             co_return out;
         }
     }
+}
+
+} // namespace detail
+
+/// The HTTP CONNECT exchange over a stream already connected to the proxy, to `target` (the
+/// authority "host:port", see connect_authority). When a 407 closes the connection,
+/// `reconnect(stream)` (returning awaitable<boost::system::error_code>) must leave `stream`
+/// connected to the proxy again. `options.exchange_timeout` bounds each round; `max_rounds`,
+/// `limits`, `headers`, `headers_for_round`, `user_agent`, `preemptive_basic` and `trace` apply. On
+/// success `leftover` holds the tunnel's first bytes. Arguments are copied (see co_connect_via_proxy
+/// for why they are taken by reference).
+template <class AsyncStream, class Reconnect>
+boost::asio::awaitable<tunnel_result> co_http_connect(AsyncStream& stream, Reconnect reconnect, std::string_view target,
+                                                      const std::optional<proxy::credentials>& creds,
+                                                      const proxy_connect_options& options) {
+    return detail::co_http_connect_impl(stream, std::move(reconnect), std::string(target), creds, options);
 }
 
 /// The SOCKS5 exchange over a stream already connected to the proxy. Reads exactly the bytes of
