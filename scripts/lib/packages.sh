@@ -27,18 +27,18 @@ BURROW_FUZZ_PACKAGES=(
     libclang-rt-14-dev
 )
 
-# The real proxies and peers of the integration tests (tests/integration) have their own list.
-BURROW_INTEGRATION_PACKAGES=()
+# The real proxies of the integration tests (tests/integration) and the WebSocket peers of the
+# interop and conformance tests (tests/interop, tests/conformance) have their own lists.
 _burrow_lib_dir=$(dirname "${BASH_SOURCE[0]}")
-if [[ -f $_burrow_lib_dir/integration_packages.sh ]]; then
-    # shellcheck source=integration_packages.sh
-    source "$_burrow_lib_dir/integration_packages.sh"
-fi
+# shellcheck source=integration_packages.sh
+source "$_burrow_lib_dir/integration_packages.sh"
+# shellcheck source=interop_packages.sh
+source "$_burrow_lib_dir/interop_packages.sh"
 unset _burrow_lib_dir
 
 # Everything scripts/test.sh uses.
 BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}"
-                      "${BURROW_INTEGRATION_PACKAGES[@]}")
+                      "${BURROW_INTEGRATION_PACKAGES[@]}" "${BURROW_INTEROP_PACKAGES[@]}")
 
 # Everything scripts/bench.sh uses.
 BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}")
