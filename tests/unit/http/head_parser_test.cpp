@@ -272,6 +272,19 @@ TEST(head_parser, head_size_limit) {
     EXPECT_EQ(head_limits{}.max_size, 16384u);
 }
 
+TEST(head_parser, only_the_first_max_size_bytes_are_judged) {
+    // Found by fuzzing: a token line longer than the limit, then a bad byte. Whole or byte by byte,
+    // the verdict must be the same: too large (the bad byte lies past the limit).
+    const head_limits limits{64};
+    const std::string in = std::string(70, '7') + std::string("s$&T!o\0\nX~ ,", 14);
+    std::vector<std::size_t> bytewise;
+    for (std::size_t i = 1; i < in.size(); ++i)
+        bytewise.push_back(i);
+    const auto whole = feed(in, {}, head_kind::request, limits);
+    EXPECT_EQ(whole.err, error::http_head_too_large);
+    EXPECT_EQ(feed(in, bytewise, head_kind::request, limits), whole);
+}
+
 TEST(head_parser, too_many_headers_for_the_storage) {
     std::string in = "HTTP/1.1 200 OK\r\n";
     for (int i = 0; i < 65; ++i)
