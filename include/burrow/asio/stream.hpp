@@ -44,6 +44,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -75,6 +76,9 @@ struct stream_options {
     std::chrono::steady_clock::duration close_timeout = std::chrono::seconds(5);
     /// Extensions granted RSV1 (permessage-deflate); burrow itself negotiates none yet.
     bool allow_rsv1 = false;
+    /// Called with every ping and pong received (opcode and payload, valid during the call), for
+    /// applications that measure round trips or log heartbeats. Pings are answered either way.
+    std::function<void(ws::opcode, std::span<const std::byte>)> on_control;
 };
 
 /// A piece of a data message, as co_read_frame returns it.
@@ -356,6 +360,8 @@ private:
     }
 
     boost::asio::awaitable<boost::system::error_code> on_control(opcode op, std::span<std::byte> payload) {
+        if (options_.on_control && op != opcode::close)
+            options_.on_control(op, payload);
         if (op == opcode::ping) {
             if (close_sent_)
                 co_return boost::system::error_code{};  // no pong after our Close (RFC 6455 §5.5.1)

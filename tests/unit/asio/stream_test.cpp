@@ -402,6 +402,27 @@ TEST(stream, keepalive_is_satisfied_by_a_pong) {
     });
 }
 
+TEST(stream, pings_and_pongs_are_passed_up_when_asked) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        std::vector<std::string> seen;
+        o.on_control = [&](opcode op, std::span<const std::byte> payload) {
+            seen.push_back((op == opcode::ping ? "ping:" : "pong:") + as_string(payload));
+        };
+        ws_stream s(std::move(a), role::client, o);
+        co_await write_raw(b, wire_frame(opcode::pong, true, "rtt-1"));
+        co_await write_raw(b, wire_frame(opcode::ping, true, "hb"));
+        co_await write_raw(b, wire_frame(opcode::text, true, "data"));
+        std::string m;
+        EXPECT_TRUE(co_await s.co_read(m));
+        EXPECT_EQ(seen, (std::vector<std::string>{"pong:rtt-1", "ping:hb"}));
+        auto pong = co_await read_wire_frame(b);  // still answered
+        EXPECT_EQ(pong->header.op, opcode::pong);
+        EXPECT_EQ(pong->payload, "hb");
+    });
+}
+
 TEST(stream, idle_timeout) {
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         auto [a, b] = make_pair(io);
