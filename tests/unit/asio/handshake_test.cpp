@@ -3,6 +3,7 @@
 #include <burrow/asio/handshake.hpp>
 #include <burrow/asio/stream.hpp>
 
+#include "asio_run.hpp"
 #include "raw_peer.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -27,27 +28,6 @@ namespace {
 const handshake_options default_handshake{};
 const ws::ws_url url_h = *ws::parse_ws_url("ws://h/");
 
-template <class F>
-void run(F&& body) {
-    asio::io_context io;
-    bool done = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        co_await body(io);
-        done = true;
-    }, [&](std::exception_ptr e) {
-        if (e)
-            std::rethrow_exception(e);
-        io.stop();
-    });
-    io.run_for(10s);
-    ASSERT_TRUE(done) << "timed out";
-}
-
-std::pair<local_socket, local_socket> make_pair(asio::io_context& io) {
-    local_socket a(io), b(io);
-    asio::local::connect_pair(a, b);
-    return {std::move(a), std::move(b)};
-}
 
 // Reads the request head a client sent; returns it.
 asio::awaitable<std::string> read_request(local_socket& s) {

@@ -15,37 +15,9 @@
 #include <cstdlib>
 #include <new>
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
+#include "counting_new.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, std::align_val_t align) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using burrow::test::allocations;
 
 namespace asio = boost::asio;
 using local_socket = asio::local::stream_protocol::socket;
@@ -93,12 +65,12 @@ TEST(stream_no_allocation, ten_thousand_echo_round_trips) {
         };
         for (int i = 0; i < 200; ++i)  // warm-up: buffers reach their size, frame caches fill
             failed |= !co_await round_trip(i);
-        before = allocations.load();
+        before = allocations();
         for (int i = 0; i < 10000; ++i) {
             failed |= !co_await round_trip(i);
             ++round_trips;
         }
-        after = allocations.load();
+        after = allocations();
         co_await client.co_close();
         io.stop();
     }, asio::detached);
@@ -110,9 +82,9 @@ TEST(stream_no_allocation, ten_thousand_echo_round_trips) {
 }
 
 TEST(stream_no_allocation, the_counter_counts) {
-    const std::size_t before = allocations.load();
+    const std::size_t before = allocations();
     auto* p = new std::vector<int>(100);
-    const std::size_t after = allocations.load();
+    const std::size_t after = allocations();
     delete p;
     EXPECT_GE(after - before, 2u);
 }

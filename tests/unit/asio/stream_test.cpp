@@ -2,6 +2,7 @@
 // RFC 6455 the stream enforces), and against another burrow stream (echo, duplex, close).
 #include <burrow/asio/stream.hpp>
 
+#include "asio_run.hpp"
 #include "raw_peer.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,28 +24,6 @@ using ws::role;
 
 namespace {
 
-// Runs `body` to completion on a fresh io_context (bounded: a hang fails the test).
-template <class F>
-void run(F&& body, std::chrono::steady_clock::duration limit = 10s) {
-    asio::io_context io;
-    bool done = false;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        co_await body(io);
-        done = true;
-    }, [&](std::exception_ptr e) {
-        if (e)
-            std::rethrow_exception(e);
-        io.stop();
-    });
-    io.run_for(limit);
-    ASSERT_TRUE(done) << "timed out";
-}
-
-std::pair<local_socket, local_socket> make_pair(asio::io_context& io) {
-    local_socket a(io), b(io);
-    asio::local::connect_pair(a, b);
-    return {std::move(a), std::move(b)};
-}
 
 std::string as_string(std::span<const std::byte> bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
 

@@ -15,39 +15,9 @@
 #include <new>
 #include <vector>
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
+#include "counting_new.hpp"
 
-// GCC sees std::free after inlining our operator new into std::allocator and warns about a
-// new/free mismatch; here both sides are ours and use malloc/free, so the pairing is right.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, std::align_val_t align) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const auto a = static_cast<std::size_t>(align);
-    if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using burrow::test::allocations;
 
 using namespace burrow::ws;
 
@@ -140,9 +110,9 @@ TEST(no_allocation, parse_unmask_validate_serialize) {
     add_frame(stream, opcode::close, true, std::string("\x03\xe8") + "done", 0x0f0f0f0fu);
     std::vector<std::byte> scratch(4096, std::byte{0x42});
 
-    const std::size_t before = allocations.load();
+    const std::size_t before = allocations();
     const work_result r = run_corpus(stream, scratch);
-    const std::size_t after = allocations.load();
+    const std::size_t after = allocations();
 
     EXPECT_FALSE(r.failed);
     EXPECT_EQ(r.messages, 50u * 3 + 1);
@@ -152,9 +122,9 @@ TEST(no_allocation, parse_unmask_validate_serialize) {
 
 TEST(no_allocation, the_counter_counts) {
     // Guards the proof above: an allocation between the two reads must be seen.
-    const std::size_t before = allocations.load();
+    const std::size_t before = allocations();
     auto* p = new std::vector<int>(100);
-    const std::size_t after = allocations.load();
+    const std::size_t after = allocations();
     delete p;
     EXPECT_GE(after - before, 2u);
 }
