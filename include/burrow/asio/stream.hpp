@@ -392,21 +392,25 @@ private:
         co_return finish(make_error_code(e));
     }
 
-    // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it (briefly)
-    // so that the server, not the client, holds TIME_WAIT.
+    // After our Close went out: half-close (FIN) so the peer sees the end of our data, then read and
+    // drop whatever the peer still sends until it closes too (bounded by close_timeout), and only
+    // then close the socket. Closing with unread input would make the kernel answer with a reset,
+    // which can destroy our Close frame before the peer reads it (a "lingering close"). The server
+    // so closes first, as RFC 6455 §7.1.1 wants, and a client waits for the server's close.
     boost::asio::awaitable<void> end_connection() {
-        if (role_ == role::client) {
-            std::array<std::byte, 512> sink;
-            auto wait_eof = [&]() -> boost::asio::awaitable<void> {
-                for (;;) {
-                    auto [ec, n] = co_await next_.async_read_some(boost::asio::buffer(sink),
-                                                                  boost::asio::as_tuple(boost::asio::use_awaitable));
-                    if (ec)
-                        co_return;
-                }
-            };
-            (void)co_await detail::co_before(wait_eof(), clock::now() + options_.close_timeout);
-        }
+        boost::system::error_code ignored;
+        if constexpr (requires(NextLayer& s) { s.shutdown(NextLayer::shutdown_send, ignored); })
+            next_.shutdown(NextLayer::shutdown_send, ignored);
+        std::array<std::byte, 512> sink;
+        auto wait_eof = [&]() -> boost::asio::awaitable<void> {
+            for (;;) {
+                auto [ec, n] = co_await next_.async_read_some(boost::asio::buffer(sink),
+                                                              boost::asio::as_tuple(boost::asio::use_awaitable));
+                if (ec)
+                    co_return;
+            }
+        };
+        (void)co_await detail::co_before(wait_eof(), clock::now() + options_.close_timeout);
         shut_down();
     }
 
