@@ -3,7 +3,8 @@
 // realistic JSON document.
 //
 // Names: "utf8_<text>/<impl>/<size>", text in ascii, cyrillic (2-byte), cjk (3-byte), emoji
-// (4-byte) and json (mostly ASCII with non-ASCII strings). The texts are built deterministically
+// (4-byte), json (mostly ASCII with non-ASCII strings) and mixed (random code points of every
+// length). The texts are built deterministically
 // by repeating representative sentences up to the size and cutting at a code-point boundary, so
 // every run and every implementation sees the same bytes.
 #include <burrow/detail/utf8_kernels.hpp>
@@ -86,6 +87,54 @@ std::string json_text(std::size_t size) {
         size);
 }
 
+// Code points of every length, drawn at random (seeded: the same bytes every run) over all valid
+// ranges, surrogates excluded: the densely mixed text on which branchy validators are slowest, as
+// in the published UTF-8 validation benchmarks.
+std::string mixed_text(std::size_t size) {
+    std::uint64_t state = 0x2545F4914F6CDD1Dull;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    std::string out;
+    while (out.size() < size) {
+        std::uint32_t cp = 0;
+        switch (next() % 4) {
+        case 0: cp = static_cast<std::uint32_t>(next() % 0x80); break;
+        case 1: cp = 0x80 + static_cast<std::uint32_t>(next() % (0x800 - 0x80)); break;
+        case 2:
+            do
+                cp = 0x800 + static_cast<std::uint32_t>(next() % (0x10000 - 0x800));
+            while (cp >= 0xD800 && cp <= 0xDFFF);
+            break;
+        default: cp = 0x10000 + static_cast<std::uint32_t>(next() % (0x110000 - 0x10000)); break;
+        }
+        char buf[4];
+        std::size_t n = 0;
+        if (cp < 0x80) {
+            buf[n++] = static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            buf[n++] = static_cast<char>(0xC0 | (cp >> 6));
+            buf[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            buf[n++] = static_cast<char>(0xE0 | (cp >> 12));
+            buf[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            buf[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            buf[n++] = static_cast<char>(0xF0 | (cp >> 18));
+            buf[n++] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            buf[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            buf[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        if (out.size() + n > size)
+            break;
+        out.append(buf, n);
+    }
+    return out;
+}
+
 std::span<const std::byte> as_span(const std::string& s) {
     return std::as_bytes(std::span{s.data(), s.size()});
 }
@@ -155,6 +204,7 @@ const int registered = [] {
         {"utf8_cjk", &cjk_text, {16384u}},
         {"utf8_emoji", &emoji_text, {16384u}},
         {"utf8_json", &json_text, {16384u}},
+        {"utf8_mixed", &mixed_text, {16384u}},
     };
     for (const auto& c : cases) {
         for (std::size_t size : c.sizes) {
