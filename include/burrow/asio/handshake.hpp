@@ -28,6 +28,7 @@ struct handshake_result {
     ws::handshake_agreement agreement;  ///< the subprotocol and extensions agreed
     std::vector<std::byte> leftover;    ///< bytes after the head: the first frames
     std::string status_line;            ///< the server's status line (also on failure)
+    std::string response_head;          ///< the server's whole response head, headers included
     std::string body_start;             ///< a refusal's body, as text (on failure)
     explicit operator bool() const noexcept { return !ec; }
     /// One line for a person: "upgrade refused: HTTP/1.1 403 Forbidden: <body>".
@@ -116,6 +117,7 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
         co_return;
     }
     out.status_line = std::string(head.start_line);
+    out.response_head = buffer.substr(0, size);
     auto agreed = ws::check_server_response(head, key, options.request);
     if (!agreed) {
         out.ec = agreed.error();

@@ -110,6 +110,7 @@ TEST(co_handshake, refusals_keep_status_and_body) {
         auto [client, ignored] = co_await (co_handshake(a, url_h, default_handshake) && server());
         EXPECT_EQ(client.ec, error::handshake_bad_status);
         EXPECT_EQ(client.status_line, "HTTP/1.1 403 Forbidden");
+        EXPECT_EQ(client.response_head, "HTTP/1.1 403 Forbidden\r\nContent-Length: 14\r\n\r\n");
         EXPECT_EQ(client.body_start, "no such token ");
         EXPECT_NE(client.message().find("403 Forbidden"), std::string::npos);
     });
