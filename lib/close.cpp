@@ -44,7 +44,8 @@ std::size_t build_close_payload(std::span<std::byte, 125> out, close_code code, 
     out[0] = std::byte(raw >> 8);
     out[1] = std::byte(raw & 0xFF);
     const std::size_t n = utf8_prefix(reason, max_close_reason);
-    std::memcpy(out.data() + 2, reason.data(), n);
+    if (n != 0)  // an empty reason may have no data pointer at all
+        std::memcpy(out.data() + 2, reason.data(), n);
     return 2 + n;
 }
 

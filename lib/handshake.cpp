@@ -237,13 +237,16 @@ boost::system::result<std::string> build_accept_response(std::string_view key, s
 std::string build_reject_response(const upgrade_refusal& refusal, std::string_view body) {
     std::string text = body.empty() ? std::string(make_error_code(refusal.reason).message()) + "\n" : std::string(body);
     std::string out = "HTTP/1.1 " + std::to_string(refusal.status) + " " + std::string(refusal.status_text) + "\r\n";
+    if (refusal.status == 405)
+        append_header(out, "Allow", "GET");  // RFC 9110 §15.5.6
     if (refusal.status == 426) {
         append_header(out, "Upgrade", "websocket");
         append_header(out, "Sec-WebSocket-Version", "13");
     }
     append_header(out, "Content-Type", "text/plain; charset=utf-8");
     append_header(out, "Content-Length", std::to_string(text.size()));
-    append_header(out, "Connection", "close");
+    // A sender of Upgrade lists it in Connection too (RFC 9110 §7.8).
+    append_header(out, "Connection", refusal.status == 426 ? "Upgrade, close" : "close");
     out.append("\r\n").append(text);
     return out;
 }

@@ -66,7 +66,8 @@ struct proxy_connect_options {
     std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(10);
     /// Each CONNECT round or the SOCKS5 exchange: a proxy that accepts and never answers.
     std::chrono::steady_clock::duration exchange_timeout = std::chrono::seconds(15);
-    /// The whole call.
+    /// The whole call. (Asio 1.81 cannot cancel a name lookup in progress: a resolver that hangs
+    /// delays the end of the call until the system's own DNS timeout.)
     std::chrono::steady_clock::duration total_timeout = std::chrono::seconds(30);
     /// The largest reply head accepted (16 KiB).
     http::head_limits limits;

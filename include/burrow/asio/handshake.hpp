@@ -95,6 +95,10 @@ template <class AsyncStream>
 boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_url& url, const handshake_options& options,
                                                    const std::vector<std::byte>& already, handshake_result& out) {
     const std::string key = ws::make_client_key();
+    if (key.empty()) {  // the random generator failed: never send a predictable key
+        out.ec = make_error_code(boost::system::errc::io_error);
+        co_return;
+    }
     auto request = ws::build_client_request(url, key, options.request);
     if (!request) {
         out.ec = request.error();

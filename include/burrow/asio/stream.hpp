@@ -36,6 +36,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/result.hpp>
@@ -111,8 +112,10 @@ public:
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
         , read_buffer_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
         , write_buffer_(r == role::client ? std::max<std::size_t>(options.write_buffer_size, 256) : 0)
-        , gate_(next_.get_executor()) {
-        std::memcpy(read_buffer_.data(), leftover.data(), leftover.size());
+        , gate_(next_.get_executor())
+        , closing_wait_(next_.get_executor()) {
+        if (!leftover.empty())
+            std::memcpy(read_buffer_.data(), leftover.data(), leftover.size());
         read_end_ = leftover.size();
     }
 
@@ -138,10 +141,8 @@ public:
     boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame() {
         if (reading_)
             co_return make_error_code(error::operation_in_progress);
-        reading_ = true;
-        auto r = co_await read_piece();
-        reading_ = false;
-        co_return r;
+        flag_guard reading(reading_);
+        co_return co_await read_piece();
     }
 
     /// Reads a whole message into `buffer`. If it does not fit, the rest of the message is read
@@ -155,7 +156,8 @@ public:
                 co_return piece.error();
             info.type = piece->type;
             if (!overflow && info.size + piece->payload.size() <= buffer.size()) {
-                std::memcpy(buffer.data() + info.size, piece->payload.data(), piece->payload.size());
+                if (!piece->payload.empty())  // an empty piece may have no data pointer at all
+                    std::memcpy(buffer.data() + info.size, piece->payload.data(), piece->payload.size());
                 info.size += piece->payload.size();
             } else {
                 overflow = true;
@@ -240,16 +242,26 @@ public:
     /// completed cleanly.
     boost::asio::awaitable<boost::system::error_code> co_close(close_code code = close_code::normal,
                                                                std::string_view reason = {}) {
-        if (finished_)
-            co_return make_error_code(error::closed);
+        if (finished_) {
+            // Already over: a completed close handshake is a success, anything else is reported.
+            co_return close_sent_ && close_received_ ? boost::system::error_code{} : finish_error_;
+        }
         if (!close_sent_) {
-            if (auto ec = co_await send_close(code, reason))
+            if (auto ec = co_await send_close_bounded(code, reason))
                 co_return ec;
         }
-        if (reading_)
-            co_return boost::system::error_code{};
-        reading_ = true;
-        const auto deadline = detail::clock::now() + options_.close_timeout;
+        if (reading_) {
+            // The outstanding read completes the handshake; if it has not within close_timeout,
+            // closing the socket ends it (finish() wakes us early when it does complete).
+            closing_wait_.expires_at(close_sent_at_ + options_.close_timeout);
+            (void)co_await closing_wait_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+            if (!finished_) {
+                finish(make_error_code(error::close_timeout));
+                shut_down();
+            }
+            co_return close_sent_ && close_received_ ? boost::system::error_code{} : finish_error_;
+        }
+        flag_guard reading(reading_);
         auto drain = [this]() -> boost::asio::awaitable<boost::system::error_code> {
             for (;;) {
                 auto piece = co_await read_piece();
@@ -257,17 +269,21 @@ public:
                     co_return piece.error();
             }
         };
-        auto r = co_await detail::co_before(drain(), deadline);
-        reading_ = false;
-        if (!r) {
-            shut_down();
-            co_return make_error_code(error::close_timeout);
-        }
-        co_return *r == error::closed ? boost::system::error_code{} : *r;
+        const auto ec = co_await drain();  // read_piece bounds every read by close_timeout now
+        co_return ec == error::closed ? boost::system::error_code{} : ec;
     }
 
 private:
     using clock = detail::clock;
+
+    // Sets a flag for a scope (also when the coroutine is destroyed or throws).
+    struct flag_guard {
+        explicit flag_guard(bool& f) noexcept : flag(f) { flag = true; }
+        flag_guard(const flag_guard&) = delete;
+        flag_guard& operator=(const flag_guard&) = delete;
+        ~flag_guard() { flag = false; }
+        bool& flag;
+    };
 
     // --- reading ---
 
@@ -305,57 +321,85 @@ private:
         auto space = boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_);
         boost::system::error_code ec;
         std::size_t n = 0;
-        if (options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{}) {
+        if (close_sent_) {
+            // After our Close only the peer's Close (or its TCP close) is awaited, and not forever.
+            auto r = co_await detail::co_before(
+                next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable)),
+                close_sent_at_ + options_.close_timeout);
+            if (!r) {
+                shut_down();
+                co_return finish(make_error_code(error::close_timeout));
+            }
+            std::tie(ec, n) = *r;
+        } else if (options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{}) {
             std::tie(ec, n) = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
         } else {
             auto r = co_await timed_read(space);
-            if (!r)
-                co_return r.error();
-            n = *r;
+            if (r.failed)
+                co_return r.failed;  // keepalive or idle timeout: the connection was failed already
+            ec = r.ec;
+            n = r.n;
         }
         if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
             ec == boost::asio::error::broken_pipe) {
+            shut_down();
             co_return finish(close_received_ && close_sent_ ? make_error_code(error::closed)
                                                             : make_error_code(error::connection_lost));
         }
-        if (ec)
+        if (ec) {
+            shut_down();  // an aborted or failed read leaves no usable stream behind
             co_return finish(ec);
+        }
         read_end_ += n;
         co_return boost::system::error_code{};
     }
 
+    struct timed_read_result {
+        boost::system::error_code ec;      // the read's own outcome
+        std::size_t n = 0;
+        boost::system::error_code failed;  // set when a timeout failed the connection
+    };
+
     // A read that also keeps the connection alive: pings after ping_interval of silence, fails
     // after pong_timeout without an answer or after idle_timeout of silence.
-    boost::asio::awaitable<boost::system::result<std::size_t>> timed_read(boost::asio::mutable_buffer space) {
-        const auto start = clock::now();
+    boost::asio::awaitable<timed_read_result> timed_read(boost::asio::mutable_buffer space) {
         for (;;) {
             auto deadline = clock::time_point::max();
-            if (options_.ping_interval != clock::duration{})
+            if (close_sent_) {
+                // co_close ran meanwhile: no more pings, only the peer's answer, and not forever.
+                deadline = close_sent_at_ + options_.close_timeout;
+            } else if (options_.ping_interval != clock::duration{})
                 deadline = ping_sent_at_ ? *ping_sent_at_ + options_.pong_timeout : last_received_ + options_.ping_interval;
-            if (options_.idle_timeout != clock::duration{})
+            if (options_.idle_timeout != clock::duration{} && !close_sent_)
                 deadline = std::min(deadline, last_received_ + options_.idle_timeout);
             auto r = co_await detail::co_before(next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable)),
                                                 deadline);
             if (r) {
                 auto [ec, n] = *r;
-                if (ec)
-                    co_return ec;
-                last_received_ = clock::now();
-                ping_sent_at_.reset();
-                co_return n;
+                if (!ec) {
+                    last_received_ = clock::now();
+                    ping_sent_at_.reset();
+                }
+                co_return timed_read_result{ec, n, {}};
             }
             const auto now = clock::now();
+            if (close_sent_) {
+                shut_down();
+                co_return timed_read_result{{}, 0, finish(make_error_code(error::close_timeout))};
+            }
             if (options_.idle_timeout != clock::duration{} && now >= last_received_ + options_.idle_timeout)
-                co_return co_await fail(error::idle_timeout, close_code::going_away);
+                co_return timed_read_result{{}, 0, co_await fail(error::idle_timeout, close_code::going_away)};
             if (ping_sent_at_) {
                 if (now >= *ping_sent_at_ + options_.pong_timeout)
-                    co_return co_await fail(error::ping_timeout, close_code::going_away);
-            } else if (auto ec = co_await send_control(opcode::ping, {})) {
-                co_return ec;
+                    co_return timed_read_result{{}, 0, co_await fail(error::ping_timeout, close_code::going_away)};
             } else {
+                // The ping waits for the gate behind a stuck writer at most until the pong timeout.
+                const std::span<const std::byte> no_payload;
+                auto sent = co_await detail::co_before(send_control(opcode::ping, no_payload), now + options_.pong_timeout);
+                if (sent && *sent)
+                    co_return timed_read_result{*sent, 0, {}};
                 ping_sent_at_ = now;
             }
-            (void)start;
         }
     }
 
@@ -374,11 +418,11 @@ private:
         close_received_ = true;
         peer_code_ = parsed ? parsed->code : close_code::no_status;
         peer_reason_size_ = parsed ? std::min(parsed->reason.size(), peer_reason_.size()) : 0;
-        if (parsed)
+        if (peer_reason_size_ != 0)
             std::memcpy(peer_reason_.data(), parsed->reason.data(), peer_reason_size_);
         if (!close_sent_) {
-            const close_code answer = peer_code_ == close_code::no_status ? close_code::no_status : peer_code_;
-            (void)co_await send_close(answer, {});
+            const std::string_view no_reason;
+            (void)co_await send_close_bounded(peer_code_, no_reason);  // echo the code (or none)
         }
         co_await end_connection();
         co_return finish(make_error_code(error::closed));
@@ -386,8 +430,11 @@ private:
 
     // Fails the connection: Close with the code for `e`, then the end of the connection.
     boost::asio::awaitable<boost::system::error_code> fail(error e, std::optional<close_code> code = {}) {
-        if (!close_sent_)
-            (void)co_await send_close(code.value_or(to_close_code(e)), {});
+        if (!close_sent_) {
+            const close_code answer = code.value_or(to_close_code(e));
+            const std::string_view no_reason;
+            (void)co_await send_close_bounded(answer, no_reason);
+        }
         co_await end_connection();
         co_return finish(make_error_code(e));
     }
@@ -426,6 +473,7 @@ private:
         if (!finished_) {
             finished_ = true;
             finish_error_ = ec;
+            closing_wait_.cancel();  // a co_close waiting for the outstanding read may return
         }
         return finish_error_;
     }
@@ -441,9 +489,24 @@ private:
     boost::asio::awaitable<boost::system::error_code> send_close(close_code code, std::string_view reason) {
         std::array<std::byte, ws::max_control_payload> payload{};
         const std::size_t n = ws::build_close_payload(payload, code, reason);
-        auto ec = co_await send_frame(opcode::close, true, std::span(payload).first(n));
+        const std::span<const std::byte> bytes = std::span(payload).first(n);
+        auto ec = co_await send_frame(opcode::close, true, bytes);
         close_sent_ = true;  // even if the write failed: nothing else may follow
+        close_sent_at_ = clock::now();
         co_return ec;
+    }
+
+    // The Close waits for the gate (a long write may hold it) and for the peer to take it, but not
+    // longer than close_timeout: then the connection is simply closed.
+    boost::asio::awaitable<boost::system::error_code> send_close_bounded(close_code code, std::string_view reason) {
+        auto sent = co_await detail::co_before(send_close(code, reason), clock::now() + options_.close_timeout);
+        if (!sent) {
+            close_sent_ = true;
+            close_sent_at_ = clock::now();
+            shut_down();
+            co_return finish(make_error_code(error::close_timeout));
+        }
+        co_return *sent;
     }
 
     boost::asio::awaitable<boost::system::error_code> send_frame(opcode op, bool fin, std::span<const std::byte> payload) {
@@ -451,7 +514,8 @@ private:
         using boost::asio::use_awaitable;
         if (close_sent_ || (finished_ && op != opcode::close))
             co_return make_error_code(error::closed);
-        co_await gate_.lock();
+        if (!co_await gate_.lock())
+            co_return make_error_code(boost::asio::error::operation_aborted);
         detail::gate_guard guard(gate_);
         if (close_sent_)
             co_return make_error_code(error::closed);
@@ -483,7 +547,8 @@ private:
         std::uint32_t key = h.mask_key;
         do {
             const std::size_t n = std::min(write_buffer_.size() - used, payload.size() - sent);
-            std::memcpy(write_buffer_.data() + used, payload.data() + sent, n);
+            if (n != 0)  // an empty payload may have no data pointer at all
+                std::memcpy(write_buffer_.data() + used, payload.data() + sent, n);
             key = ws::apply_mask(std::span(write_buffer_).subspan(used, n), key);
             auto [ec, written] =
                 co_await boost::asio::async_write(next_, boost::asio::buffer(write_buffer_.data(), used + n), as_tuple(use_awaitable));
@@ -504,9 +569,11 @@ private:
     std::size_t read_end_ = 0;
     std::vector<std::byte> write_buffer_;
     detail::write_gate gate_;
+    boost::asio::steady_timer closing_wait_;  // co_close waiting for an outstanding read
     ws::mask_key_source keys_;
     clock::time_point last_received_ = clock::now();
     std::optional<clock::time_point> ping_sent_at_;
+    clock::time_point close_sent_at_{};
     boost::system::error_code finish_error_;
     std::array<char, ws::max_close_reason> peer_reason_{};
     std::size_t peer_reason_size_ = 0;

@@ -202,7 +202,9 @@ TEST(stream, close_from_the_peer_is_echoed_and_reported) {
 TEST(stream, empty_close_is_answered_with_an_empty_close) {
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         auto [a, b] = make_pair(io);
-        ws_stream s(std::move(a), role::server);
+        stream_options o;
+        o.close_timeout = 100ms;  // the raw peer never closes its side: do not linger long
+        ws_stream s(std::move(a), role::server, o);
         co_await write_raw(b, wire_frame(opcode::close, true, "", 5));
         std::string m;
         auto r = co_await s.co_read(m);
@@ -424,5 +426,121 @@ TEST(stream, connection_lost_without_close) {
         std::string m;
         auto r = co_await s.co_read(m);
         EXPECT_EQ(r.error(), error::connection_lost);
+    });
+}
+
+// --- regressions from review: the write gate, the close paths, keepalive error mapping ---
+
+TEST(stream, a_ping_goes_out_between_the_fragments_of_a_long_write) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.max_frame_size = 1024;
+        ws_stream s(std::move(a), role::server, o);
+        const std::vector<std::byte> big(4 << 20, std::byte{'x'});
+        std::size_t ping_index = 0, frames = 0;
+        auto peer = [&]() -> asio::awaitable<void> {
+            for (;;) {
+                auto f = co_await read_wire_frame(b);
+                if (!f)
+                    co_return;
+                ++frames;
+                if (f->header.op == opcode::ping)
+                    ping_index = frames;
+                if (f->header.op == opcode::continuation && f->header.fin)
+                    co_return;
+            }
+        };
+        auto ping_soon = [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(io, 5ms);
+            co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+            EXPECT_FALSE(co_await s.co_ping());
+        };
+        co_await (s.co_write(big, opcode::binary) && ping_soon() && peer());
+        EXPECT_GT(ping_index, 0u);
+        EXPECT_LT(ping_index, frames) << "the ping waited for the whole message";
+    });
+}
+
+TEST(stream, peer_closing_tcp_with_keepalive_on_is_connection_lost) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.ping_interval = 10s;
+        ws_stream s(std::move(a), role::client, o);
+        b.close();
+        std::string m;
+        auto r = co_await s.co_read(m);
+        EXPECT_EQ(r.error(), error::connection_lost);
+        EXPECT_FALSE(s.is_open());
+        EXPECT_EQ((co_await s.co_read(m)).error(), error::connection_lost);
+    });
+}
+
+TEST(stream, an_outstanding_read_after_co_close_is_bounded) {
+    for (bool keepalive : {false, true}) {
+        SCOPED_TRACE(keepalive);
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto [a, b] = make_pair(io);
+            stream_options o;
+            o.close_timeout = 200ms;
+            if (keepalive)
+                o.ping_interval = 50ms;
+            ws_stream s(std::move(a), role::client, o);
+            const auto start = std::chrono::steady_clock::now();
+            auto reader = [&]() -> asio::awaitable<void> {
+                std::string m;
+                auto r = co_await s.co_read(m);
+                EXPECT_EQ(r.error(), error::close_timeout) << r.error().message();
+            };
+            auto closer = [&]() -> asio::awaitable<void> {
+                asio::steady_timer t(io, 20ms);
+                co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+                EXPECT_EQ(co_await s.co_close(), error::close_timeout);  // the peer never answered
+            };
+            co_await (reader() && closer());  // the peer never answers
+            EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+            EXPECT_FALSE(s.is_open());
+            EXPECT_EQ(s.peer_close_code(), ws::close_code::no_status);
+        });
+    }
+}
+
+TEST(stream, co_close_is_bounded_when_a_write_is_stuck) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.close_timeout = 200ms;
+        ws_stream s(std::move(a), role::server, o);
+        const std::vector<std::byte> big(16 << 20, std::byte{'x'});
+        auto writer = [&]() -> asio::awaitable<void> {
+            auto ec = co_await s.co_write(big, opcode::binary);  // the peer never reads: stuck
+            EXPECT_TRUE(ec);
+        };
+        const auto start = std::chrono::steady_clock::now();
+        auto closer = [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(io, 20ms);
+            co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+            EXPECT_EQ(co_await s.co_close(), error::close_timeout);
+        };
+        co_await (writer() && closer());
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+        EXPECT_FALSE(s.is_open());
+    });
+}
+
+TEST(stream, co_close_after_the_peer_closed_is_a_success) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.close_timeout = 100ms;
+        ws_stream s(std::move(a), role::server, o);
+        co_await write_raw(b, wire_frame(opcode::close, true, "\x03\xe8", 3));
+        std::string m;
+        EXPECT_EQ((co_await s.co_read(m)).error(), error::closed);
+        EXPECT_FALSE(co_await s.co_close());
     });
 }

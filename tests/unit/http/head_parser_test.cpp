@@ -276,7 +276,8 @@ TEST(head_parser, only_the_first_max_size_bytes_are_judged) {
     // Found by fuzzing: a token line longer than the limit, then a bad byte. Whole or byte by byte,
     // the verdict must be the same: too large (the bad byte lies past the limit).
     const head_limits limits{64};
-    const std::string in = std::string(70, '7') + std::string("s$&T!o\0\nX~ ,", 14);
+    constexpr char tail[] = "s$&T!o\0\nX~ ,";  // a NUL and a line feed after the token run
+    const std::string in = std::string(70, '7') + std::string(tail, sizeof tail - 1);
     std::vector<std::size_t> bytewise;
     for (std::size_t i = 1; i < in.size(); ++i)
         bytewise.push_back(i);

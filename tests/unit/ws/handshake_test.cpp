@@ -190,7 +190,10 @@ TEST(handshake, server_responses) {
     const auto reject = build_reject_response({error::handshake_bad_version, 426, "Upgrade Required"});
     EXPECT_EQ(reject.substr(0, 31), "HTTP/1.1 426 Upgrade Required\r\n");
     EXPECT_NE(reject.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos);
-    EXPECT_NE(reject.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_NE(reject.find("Connection: Upgrade, close\r\n"), std::string::npos);
+    const auto not_allowed = build_reject_response({error::handshake_bad_method, 405, "Method Not Allowed"});
+    EXPECT_NE(not_allowed.find("Allow: GET\r\n"), std::string::npos);
+    EXPECT_NE(not_allowed.find("Connection: close\r\n"), std::string::npos);
     const auto p = parse(reject, http::head_kind::response);
     const auto length = std::stoul(std::string(p->head.find("Content-Length").value()));
     EXPECT_EQ(p->text.size() - p->text.find("\r\n\r\n") - 4, length);

@@ -1,7 +1,12 @@
 // One writer at a time on a stream, for coroutines: the application's writes, automatic pongs, the
 // close frame and keepalive pings take turns frame by frame, so a control frame can go out between
-// the fragments of a long message. A steady_timer serves as the condition variable. Not part of
-// the public API.
+// the fragments of a long message. Not part of the public API.
+//
+// Theory of operation: a steady_timer that never expires is the wait queue. A writer that finds
+// the gate busy waits on the timer; unlock() hands the gate directly to the oldest waiter
+// (cancel_one wakes exactly one, in order) and keeps it marked busy, so a writer that loops
+// straight back to lock() queues behind the others instead of overtaking them, and waiters never
+// wake each other (the expiry is set once, never reset: resetting it would cancel every wait).
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,32 +14,48 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstddef>
+
 namespace burrow::detail {
 
 class write_gate {
 public:
     template <class Executor>
-    explicit write_gate(const Executor& ex) : wake_(ex) {}
+    explicit write_gate(const Executor& ex) : queue_(ex, boost::asio::steady_timer::time_point::max()) {}
 
-    /// Waits until no other writer holds the gate, then holds it.
-    boost::asio::awaitable<void> lock() {
-        while (busy_) {
-            wake_.expires_at(boost::asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    /// Waits until the gate is handed over (or free), then holds it. Returns false when the wait
+    /// was cancelled from outside (the caller must not write then; the gate is not held).
+    boost::asio::awaitable<bool> lock() {
+        if (!busy_) {
+            busy_ = true;
+            co_return true;
         }
-        busy_ = true;
+        ++waiting_;
+        (void)co_await queue_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));  // always "cancelled"
+        --waiting_;
+        if (handed_over_ > 0) {
+            --handed_over_;
+            co_return true;  // unlock() gave us the gate (busy_ stayed set)
+        }
+        co_return false;  // cancelled from outside: we never held the gate
     }
 
-    /// Releases the gate and wakes the waiters (each re-checks, one wins).
+    /// Hands the gate to the oldest waiter, or frees it.
     void unlock() {
-        busy_ = false;
-        wake_.cancel();
+        if (waiting_ > handed_over_) {
+            ++handed_over_;
+            queue_.cancel_one();
+        } else {
+            busy_ = false;
+        }
     }
 
     bool busy() const noexcept { return busy_; }
 
 private:
-    boost::asio::steady_timer wake_;
+    boost::asio::steady_timer queue_;
+    std::size_t waiting_ = 0;
+    std::size_t handed_over_ = 0;  // wake-ups sent by unlock() not yet taken
     bool busy_ = false;
 };
 
