@@ -1,5 +1,6 @@
 #include <burrow/detail/crypto.hpp>
 #include <burrow/ws/handshake.hpp>
+#include <burrow/http/token.hpp>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -10,13 +11,10 @@
 namespace burrow::ws {
 namespace {
 
-constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+using http::is_tchar;
+using http::trim_ows;
 
-bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 bool safe_name(std::string_view s) noexcept { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
 
@@ -24,20 +22,12 @@ bool safe_value(std::string_view s) noexcept {
     return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // Calls f(item) for each element of a comma-separated list, trimmed, empty ones skipped.
 template <class F>
 void for_each_item(std::string_view list, F&& f) {
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
-        if (const auto item = trim(list.substr(0, comma)); !item.empty())
+        if (const auto item = trim_ows(list.substr(0, comma)); !item.empty())
             f(item);
         list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
     }
@@ -170,9 +160,9 @@ boost::system::result<handshake_agreement> check_server_response(const http::hea
     bool unexpected = false;
     response.for_each("Sec-WebSocket-Extensions", [&](std::string_view value) {
         for_each_item(value, [&](std::string_view item) {
-            const std::string_view name = trim(item.substr(0, item.find(';')));
+            const std::string_view name = trim_ows(item.substr(0, item.find(';')));
             const bool offered = std::any_of(options.extensions.begin(), options.extensions.end(), [&](const auto& e) {
-                return http::iequals(trim(std::string_view(e).substr(0, e.find(';'))), name);
+                return http::iequals(trim_ows(std::string_view(e).substr(0, e.find(';'))), name);
             });
             unexpected |= !offered;
         });

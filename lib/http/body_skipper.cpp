@@ -12,20 +12,12 @@ int hex_value(char c) noexcept {
     return -1;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // The last coding of the last Transfer-Encoding header.
 std::string_view last_transfer_coding(const head& h) noexcept {
     std::string_view last;
     h.for_each("Transfer-Encoding", [&](std::string_view v) {
         const std::size_t comma = v.rfind(',');
-        last = trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+        last = trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
     });
     return last;
 }
@@ -37,7 +29,7 @@ boost::system::result<std::optional<std::uint64_t>> content_length(const head& h
     h.for_each("Content-Length", [&](std::string_view v) {
         while (!bad) {
             const std::size_t comma = v.find(',');
-            const std::string_view item = trim(v.substr(0, comma));
+            const std::string_view item = trim_ows(v.substr(0, comma));
             std::uint64_t n = 0;
             if (item.empty() || item.size() > 18)
                 bad = true;

@@ -5,33 +5,10 @@
 namespace burrow::http {
 namespace {
 
-constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// RFC 9110 §5.6.2 token characters.
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
-    default: return false;
-    }
-}
-
 // Field values and reason phrases: visible characters, obs-text, space and tab; no other controls.
 constexpr bool is_text(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
     return u == '\t' || (u >= 0x20 && u != 0x7F);
-}
-
-constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back()))
-        s.remove_suffix(1);
-    return s;
 }
 
 bool all_of(std::string_view s, bool (*pred)(char) noexcept) noexcept {
@@ -111,15 +88,6 @@ error parse_request_line(std::string_view line, head& out) noexcept {
 
 } // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
 std::optional<std::string_view> head::find(std::string_view name) const noexcept {
     for (const auto& h : headers)
         if (iequals(h.name, name))
@@ -141,7 +109,7 @@ bool head::has_token(std::string_view name, std::string_view token) const noexce
         std::string_view rest = h.value;
         while (!rest.empty()) {
             const std::size_t comma = rest.find(',');
-            if (iequals(trim(rest.substr(0, comma)), token))
+            if (iequals(trim_ows(rest.substr(0, comma)), token))
                 return true;
             rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
         }
@@ -236,7 +204,7 @@ head_parse_result head_parser::parse_complete(std::string_view text, std::span<h
         if (colon == std::string_view::npos || colon == 0)
             return {head_status::error, 0, error::http_bad_header};
         const std::string_view name = line.substr(0, colon);
-        const std::string_view value = trim(line.substr(colon + 1));
+        const std::string_view value = trim_ows(line.substr(colon + 1));
         if (!all_of(name, is_tchar) || !all_of(value, is_text))
             return {head_status::error, 0, error::http_bad_header};
         if (count == storage.size())

@@ -24,34 +24,20 @@
 #include <array>
 #include <new>
 
+#include <burrow/http/token.hpp>
+
 namespace burrow::proxy {
 namespace {
 
-constexpr char to_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
+using http::iequals;
+using http::is_tchar;
+using http::to_lower;
 
 std::string lowered(std::string_view s) {
     std::string out(s);
     for (char& c : out)
         c = to_lower(c);
     return out;
-}
-
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
-
-// tchar (RFC 9110 §5.6.2).
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
 }
 
 // token68 characters before the '=' padding (RFC 9110 §11.2).

@@ -18,21 +18,12 @@
 
 #include <cstdio>
 
+#include <burrow/http/token.hpp>
+
 namespace burrow::proxy {
 namespace {
 
-constexpr char to_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
+using http::iequals;
 
 std::optional<digest_algorithm> algorithm_from(std::string_view name) noexcept {
     if (iequals(name, "MD5"))

@@ -9,11 +9,7 @@ namespace {
 constexpr std::size_t body_capture_limit = 4096;
 constexpr std::size_t body_text_limit = 400;
 
-bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+using http::is_tchar;
 
 // A header we are asked to send must not be able to end the request early or smuggle another.
 bool sendable(const std::pair<std::string, std::string>& field) noexcept {

@@ -1,5 +1,6 @@
 // Proxy selection with curl's rules. The no-proxy matcher works on string views of the list and
 // never allocates; `proxy_for` allocates only for its result.
+#include <burrow/http/token.hpp>
 #include <burrow/proxy/proxy_selection.hpp>
 
 #include <boost/url/host_type.hpp>
@@ -17,19 +18,11 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using http::iequals;
+using http::to_lower;
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_separator(char c) noexcept {
     return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
 }
 
 boost::urls::string_view to_url_view(std::string_view s) noexcept { return {s.data(), s.size()}; }

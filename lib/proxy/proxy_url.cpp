@@ -1,5 +1,6 @@
 // Proxy URL parsing on top of Boost.URL: Boost.URL checks the RFC 3986 grammar and splits the
 // parts; this file adds what a proxy URL means (schemes, default ports, what must be absent).
+#include <burrow/http/token.hpp>
 #include <burrow/proxy/proxy_url.hpp>
 
 #include <boost/url/host_type.hpp>
@@ -13,19 +14,12 @@
 namespace burrow::proxy {
 namespace {
 
+using http::iequals;
+using http::to_lower;
+
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i]))
-            return false;
-    return true;
-}
 
 // The length of a leading "scheme" (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ))
 // when it is followed by "://", else 0. Only "://" marks a scheme: "proxy.corp:3128" is, by the

@@ -19,6 +19,7 @@
 
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
+#include <burrow/http/token.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -32,9 +33,6 @@ struct header {
     std::string_view name;   ///< as received; compare with `iequals`
     std::string_view value;  ///< leading and trailing whitespace removed
 };
-
-/// ASCII case-insensitive comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// A parsed head. Every view points into the caller's buffer or header storage.
 struct head {
