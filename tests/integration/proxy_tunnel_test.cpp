@@ -377,7 +377,7 @@ TEST_F(ProxyTunnel, RefusedTarget) {
         EXPECT_EQ(t.diagnostics.rounds, has_auth() ? 2u : 1u) << msg;
         // The last round got nothing, so nothing from an earlier round (a 407) may be quoted.
         EXPECT_EQ(t.diagnostics.status, 0u) << t.diagnostics.status_line;
-        EXPECT_EQ(msg.find("407"), std::string::npos) << msg;
+        EXPECT_EQ(msg.find("The proxy answered"), std::string::npos) << msg;  // (the port may contain "407")
         return;
     }
     EXPECT_EQ(t.ec, error::proxy_refused) << msg;
