@@ -23,6 +23,7 @@
 #pragma once
 
 #include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/teardown.hpp>
 #include <burrow/asio/detail/write_gate.hpp>
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
@@ -445,9 +446,7 @@ private:
     // which can destroy our Close frame before the peer reads it (a "lingering close"). The server
     // so closes first, as RFC 6455 §7.1.1 wants, and a client waits for the server's close.
     boost::asio::awaitable<void> end_connection() {
-        boost::system::error_code ignored;
-        if constexpr (requires(NextLayer& s) { s.shutdown(NextLayer::shutdown_send, ignored); })
-            next_.shutdown(NextLayer::shutdown_send, ignored);
+        co_await detail::co_half_close(next_);
         std::array<std::byte, 512> sink;
         auto wait_eof = [&]() -> boost::asio::awaitable<void> {
             for (;;) {
@@ -461,13 +460,7 @@ private:
         shut_down();
     }
 
-    void shut_down() {
-        boost::system::error_code ignored;
-        if constexpr (requires(NextLayer& s) { s.shutdown(NextLayer::shutdown_both, ignored); })
-            next_.shutdown(NextLayer::shutdown_both, ignored);
-        if constexpr (requires(NextLayer& s) { s.close(ignored); })
-            next_.close(ignored);
-    }
+    void shut_down() { detail::close_now(next_); }
 
     boost::system::error_code finish(boost::system::error_code ec) {
         if (!finished_) {
