@@ -82,6 +82,16 @@ public:
         case error::operation_in_progress: return "another operation of the same kind is already in progress";
         case error::message_too_big_for_buffer: return "the message does not fit the buffer given to read";
         case error::bad_write: return "the frame cannot be sent (control frames are at most 125 bytes and never fragmented)";
+        case error::tls_unknown_issuer: return "TLS: the certificate is not signed by a trusted authority";
+        case error::tls_hostname_mismatch: return "TLS: the certificate does not match the host name";
+        case error::tls_certificate_expired: return "TLS: the certificate has expired";
+        case error::tls_certificate_not_yet_valid: return "TLS: the certificate is not valid yet";
+        case error::tls_certificate_invalid: return "TLS: the certificate failed verification";
+        case error::tls_alert: return "TLS: the peer sent an alert and ended the handshake";
+        case error::tls_not_tls: return "TLS: the peer is not speaking TLS";
+        case error::tls_handshake_failed: return "TLS handshake failed";
+        case error::tls_bad_configuration: return "TLS: unusable configuration (CA, certificate or key file)";
+        case error::tls_timeout: return "TLS: the handshake did not finish in time";
         }
         return "unknown burrow error";
     }
@@ -104,6 +114,7 @@ public:
         case condition::invalid_url: return "unusable URL";
         case condition::handshake_failed: return "the WebSocket opening handshake failed";
         case condition::connection_ended: return "the WebSocket connection ended";
+        case condition::tls_failed: return "the TLS session could not be set up";
         }
         return "unknown burrow condition";
     }
@@ -113,7 +124,8 @@ constexpr error_category_impl error_category_instance;
 constexpr condition_category_impl condition_category_instance;
 
 boost::system::error_condition error_category_impl::default_error_condition(int ev) const noexcept {
-    // Errors are numbered in blocks by phase (1.. frames, 100.. HTTP, 200.. proxy, 300.. SOCKS).
+    // Errors are numbered in blocks by phase (1.. frames, 100.. HTTP, 200.. proxy, 300.. SOCKS,
+    // 400.. URLs, 500.. upgrade, 600.. open connection, 700.. TLS).
     auto in = [ev](error first, error last) { return ev >= static_cast<int>(first) && ev <= static_cast<int>(last); };
     if (in(error::bad_opcode, error::bad_close_reason))
         return {static_cast<int>(condition::protocol_violation), condition_category_instance};
@@ -128,6 +140,8 @@ boost::system::error_condition error_category_impl::default_error_condition(int 
         return {static_cast<int>(condition::handshake_failed), condition_category_instance};
     if (in(error::closed, error::close_timeout))
         return {static_cast<int>(condition::connection_ended), condition_category_instance};
+    if (in(error::tls_unknown_issuer, error::tls_timeout))
+        return {static_cast<int>(condition::tls_failed), condition_category_instance};
     return {ev, *this};
 }
 

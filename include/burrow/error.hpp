@@ -96,6 +96,18 @@ enum class error : int {
     operation_in_progress,     ///< a second read (or write) while one is already outstanding
     message_too_big_for_buffer,  ///< co_read: the caller's buffer is smaller than the message
     bad_write,                 ///< a frame that cannot be sent (fragmented or over-long control frame)
+
+    // --- TLS (to the origin server or to an https:// proxy; tls_result::peer says which) ---
+    tls_unknown_issuer = 700,       ///< the certificate chain does not lead to a trusted root (or is self-signed)
+    tls_hostname_mismatch,          ///< the certificate does not name the host (DNS name or IP address)
+    tls_certificate_expired,        ///< the peer's certificate (or one of its chain) has expired
+    tls_certificate_not_yet_valid,  ///< the certificate's validity starts in the future
+    tls_certificate_invalid,        ///< another verification failure (bad signature, unusable certificate, ...)
+    tls_alert,                      ///< the peer ended the handshake with an alert (tls_result::detail names it)
+    tls_not_tls,                    ///< the peer answered with something that is not TLS (e.g. plain HTTP)
+    tls_handshake_failed,           ///< the handshake failed for another reason (no common version or cipher, ...)
+    tls_bad_configuration,          ///< a CA, certificate or key file cannot be used, or an unusable setting
+    tls_timeout,                    ///< the handshake did not finish within handshake_timeout
 };
 
 /// Groups of errors, for callers that only care about the kind of failure.
@@ -106,6 +118,7 @@ enum class condition : int {
     invalid_url,               ///< the caller's URL is unusable
     handshake_failed,          ///< the opening handshake was refused or malformed
     connection_ended,          ///< an open connection ended (close handshake, lost, timed out)
+    tls_failed,                ///< a TLS session could not be set up (any tls_* error)
 };
 
 /// The category of `burrow::error`. Its identity is a fixed 64-bit id, so comparisons hold across

@@ -19,6 +19,7 @@
 #include <burrow/proxy/connect_exchange.hpp>
 #include <burrow/proxy/proxy_url.hpp>
 #include <burrow/proxy/socks5.hpp>
+#include <burrow/tls/result.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -42,6 +43,7 @@ using proxy_trace_hook = std::function<void(trace_direction, std::string_view he
 enum class proxy_phase : std::uint8_t {
     resolve_proxy,         ///< looking up the proxy's address
     connect_to_proxy,      ///< TCP connection to the proxy
+    tls_to_proxy,          ///< https:// proxies: the TLS handshake with the proxy (see tunnel_result::tls)
     proxy_connect,         ///< the CONNECT request and its reply
     proxy_authentication,  ///< a 407 the credentials could not satisfy
     socks,                 ///< the SOCKS5 exchange
@@ -84,6 +86,9 @@ struct tunnel_result {
     std::string leftover;                   ///< bytes read past the proxy's reply: the tunnel's first
     proxy::proxy_diagnostics diagnostics;   ///< what the proxy said
     std::string proxy;                      ///< the proxy, credentials redacted ("http://u:***@h:3128")
+    /// https:// proxies: the TLS session with the proxy (on failure in phase tls_to_proxy, ec is
+    /// tls.ec; on success its version, cipher and the proxy's certificate).
+    tls_result tls;
 
     explicit operator bool() const noexcept { return !ec; }
 
@@ -95,8 +100,8 @@ struct tunnel_result {
 /// HTTP CONNECT (http:// proxies) or SOCKS5 (socks5:// resolves `host` here, socks5h:// lets the
 /// proxy resolve it). On success the socket is the tunnel; `leftover` holds any tunnel bytes that
 /// arrived with the proxy's reply and must be given to the next layer before reading the socket.
-/// https:// proxies need TLS to the proxy, which this function does not do: the result is
-/// proxy_unsupported_scheme (use co_http_connect over a TLS stream).
+/// https:// proxies need TLS to the proxy, which this overload cannot do: the result is
+/// proxy_unsupported_scheme. Use the overload over an ssl::stream in burrow/asio/tls_proxy.hpp.
 ///
 /// Timeouts: options.connect_timeout per TCP attempt, options.exchange_timeout per CONNECT round
 /// or SOCKS5 exchange, options.total_timeout for the whole call; each ends with proxy_timeout and
