@@ -1,4 +1,5 @@
 #include <burrow/asio/connect_via_proxy.hpp>
+#include <burrow/asio/tls_proxy.hpp>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +14,7 @@ std::string_view to_string(proxy_phase phase) noexcept {
     switch (phase) {
     case proxy_phase::resolve_proxy: return "resolve proxy";
     case proxy_phase::connect_to_proxy: return "connect to proxy";
+    case proxy_phase::tls_to_proxy: return "TLS to proxy";
     case proxy_phase::proxy_connect: return "proxy CONNECT";
     case proxy_phase::proxy_authentication: return "proxy authentication";
     case proxy_phase::socks: return "SOCKS5";
@@ -35,6 +37,8 @@ std::string connect_authority(std::string_view host, std::uint16_t port) {
 std::string tunnel_result::message() const {
     if (!ec)
         return "tunnel open through " + proxy;
+    if (phase == proxy_phase::tls_to_proxy && tls.ec)
+        return "TLS to proxy failed (proxy " + proxy + "): " + tls.message();
     std::string out(to_string(phase));
     out += " failed";
     if (!proxy.empty())
@@ -90,9 +94,25 @@ struct proxy_connection {
     }
 };
 
+// The TLS session to an https:// proxy (absent for the tcp::socket overload).
+struct proxy_tls {
+    asio::ssl::stream<tcp::socket>& stream;
+    const tls_options& options;
+};
+
+// A fresh TLS stream on a new socket, same context: after a 407 closed the connection, the old
+// session cannot be reused. The context is shared (reference counted), not copied.
+void renew(asio::ssl::stream<tcp::socket>& stream) {
+    SSL_CTX* native = SSL_get_SSL_CTX(stream.native_handle());
+    SSL_CTX_up_ref(native);
+    asio::ssl::context shared(native);  // adopts the reference just taken
+    stream = asio::ssl::stream<tcp::socket>(tcp::socket(stream.get_executor()), shared);
+}
+
 asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy_url& proxy, std::string_view host,
                                           std::uint16_t port, const proxy_connect_options& options,
-                                          detail::clock::time_point deadline, proxy_phase& phase) {
+                                          detail::clock::time_point deadline, proxy_phase& phase,
+                                          const std::optional<proxy_tls>& tls) {
     tunnel_result out;
     auto fail = [&](proxy_phase p, boost::system::error_code ec, boost::system::error_code cause = {}) {
         out.phase = p;
@@ -100,7 +120,7 @@ asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy
         out.cause = cause;
         return out;
     };
-    if (proxy.scheme == proxy::proxy_scheme::https)
+    if (proxy.scheme == proxy::proxy_scheme::https && !tls)
         co_return fail(proxy_phase::connect_to_proxy, error::proxy_unsupported_scheme);
 
     phase = proxy_phase::resolve_proxy;
@@ -126,6 +146,31 @@ asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy
         auto reconnect = [&conn](tcp::socket&) { return conn.connect(); };
         std::string authority = connect_authority(host, port);
         co_return co_await co_http_connect(socket, reconnect, std::move(authority), std::move(creds), options);
+    }
+
+    if (proxy.scheme == proxy::proxy_scheme::https) {
+        phase = proxy_phase::tls_to_proxy;
+        const std::string proxy_host = proxy.host;
+        auto handshake = co_await co_tls_handshake(tls->stream, proxy_host, tls->options, tls_peer::proxy);
+        if (handshake.ec) {
+            out.tls = std::move(handshake);
+            co_return fail(proxy_phase::tls_to_proxy, out.tls.ec);
+        }
+        phase = proxy_phase::proxy_connect;
+        // `socket` is tls->stream.next_layer(): a member of the stream, so it stays the same object
+        // when renew() replaces the stream's contents.
+        auto reconnect = [&conn, &tls, &proxy_host](asio::ssl::stream<tcp::socket>& s)
+            -> asio::awaitable<boost::system::error_code> {
+            renew(s);
+            if (auto ec = co_await conn.connect())
+                co_return ec;
+            auto again = co_await co_tls_handshake(s, proxy_host, tls->options, tls_peer::proxy);
+            co_return again.ec;
+        };
+        std::string authority = connect_authority(host, port);
+        auto result = co_await co_http_connect(tls->stream, reconnect, std::move(authority), std::move(creds), options);
+        result.tls = std::move(handshake);
+        co_return result;
     }
 
     // SOCKS5: socks5h:// sends the name; socks5:// resolves it here (an IP literal needs no lookup).
@@ -157,12 +202,15 @@ asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy
 
 } // namespace
 
-asio::awaitable<tunnel_result> detail::co_connect_via_proxy_impl(tcp::socket& socket, proxy::proxy_url proxy,
-                                                                 std::string host, std::uint16_t port,
-                                                                 proxy_connect_options options) {
+namespace {
+
+asio::awaitable<tunnel_result> co_run_tunnel(tcp::socket& socket, const proxy::proxy_url& proxy, const std::string& host,
+                                              std::uint16_t port, const proxy_connect_options& options,
+                                              std::optional<proxy_tls> tls) {
     const auto deadline = detail::clock::now() + options.total_timeout;
     proxy_phase phase = proxy_phase::resolve_proxy;
-    auto result = co_await detail::co_before(co_tunnel(socket, proxy, host, port, options, deadline, phase), deadline);
+    auto result =
+        co_await detail::co_before(co_tunnel(socket, proxy, host, port, options, deadline, phase, tls), deadline);
     tunnel_result out;
     if (result) {
         out = std::move(*result);
@@ -176,6 +224,23 @@ asio::awaitable<tunnel_result> detail::co_connect_via_proxy_impl(tcp::socket& so
         socket.close(ignored);
     }
     co_return out;
+}
+
+} // namespace
+
+asio::awaitable<tunnel_result> detail::co_connect_via_proxy_impl(tcp::socket& socket, proxy::proxy_url proxy,
+                                                                 std::string host, std::uint16_t port,
+                                                                 proxy_connect_options options) {
+    co_return co_await co_run_tunnel(socket, proxy, host, port, options, std::nullopt);
+}
+
+asio::awaitable<tunnel_result> detail::co_connect_via_tls_proxy_impl(asio::ssl::stream<tcp::socket>& stream,
+                                                                     proxy::proxy_url proxy, std::string host,
+                                                                     std::uint16_t port, proxy_connect_options options,
+                                                                     tls_options proxy_tls) {
+    std::optional<burrow::proxy_tls> tls;
+    tls.emplace(burrow::proxy_tls{stream, proxy_tls});
+    co_return co_await co_run_tunnel(stream.next_layer(), proxy, host, port, options, tls);
 }
 
 } // namespace burrow

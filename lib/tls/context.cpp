@@ -1,0 +1,149 @@
+// make_client_context / make_server_context: tls_options turned into a wolfSSL context, with every
+// file checked so that a bad path is reported by name before any connection is tried.
+#include <burrow/asio/tls.hpp>
+
+#include <wolfssl/ssl.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace burrow {
+
+namespace ssl = boost::asio::ssl;
+
+std::string tls_context_result::message() const {
+    if (!ec)
+        return "TLS configuration ready";
+    return "TLS configuration: " + detail + ". " + ec.message() + ".";
+}
+
+namespace {
+
+// wolfSSL's description of one of its error codes.
+std::string wolf_reason(int code) {
+    char text[WOLFSSL_MAX_ERROR_SZ] = {};
+    wolfSSL_ERR_error_string_n(static_cast<unsigned long>(code), text, sizeof text);
+    return text;
+}
+
+// Empty when `path` can be opened for reading, else why not (the OS's words).
+std::string unreadable(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr)
+        return std::strerror(errno);
+    std::fclose(f);
+    return {};
+}
+
+struct context_builder {
+    ssl::context ctx;
+    tls_context_result failure;
+
+    explicit context_builder(ssl::context::method m) : ctx(m) {}
+
+    WOLFSSL_CTX* native() { return ctx.native_handle(); }
+
+    bool fail(std::string what) {
+        failure.ec = error::tls_bad_configuration;
+        failure.detail = std::move(what);
+        return false;
+    }
+
+    // `what` is the option's name ("ca_file"), for the message.
+    bool check_readable(const char* what, const std::string& path) {
+        if (auto why = unreadable(path); !why.empty())
+            return fail(std::string(what) + " " + path + ": cannot read: " + why);
+        return true;
+    }
+
+    bool trust(const tls_options& o) {
+        if (o.use_system_ca) {
+            const std::string bundle(system_ca_bundle);
+            if (auto why = unreadable(bundle); !why.empty())
+                return fail("system CA store " + bundle + ": cannot read: " + why +
+                            " (install ca-certificates, or set use_system_ca = false and give ca_file)");
+            // The system bundle may hold certificates wolfSSL cannot use: skip those, keep the rest.
+            const int r = wolfSSL_CTX_load_verify_locations_ex(native(), bundle.c_str(), nullptr,
+                                                               WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+            if (r != WOLFSSL_SUCCESS)
+                return fail("system CA store " + bundle + ": " + wolf_reason(r));
+        }
+        if (!o.ca_file.empty()) {
+            if (!check_readable("ca_file", o.ca_file))
+                return false;
+            const int r = wolfSSL_CTX_load_verify_locations(native(), o.ca_file.c_str(), nullptr);
+            if (r != WOLFSSL_SUCCESS)
+                return fail("ca_file " + o.ca_file + ": no usable PEM certificate: " + wolf_reason(r));
+        }
+        if (!o.ca_dir.empty()) {
+            const int r = wolfSSL_CTX_load_verify_locations_ex(native(), nullptr, o.ca_dir.c_str(),
+                                                               WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+            if (r != WOLFSSL_SUCCESS)
+                return fail("ca_dir " + o.ca_dir + ": cannot load: " + wolf_reason(r));
+        }
+        return true;
+    }
+
+    bool identity(const tls_options& o, bool required) {
+        if (o.cert_file.empty() && o.key_file.empty()) {
+            if (required)
+                return fail("a server needs cert_file and key_file");
+            return true;
+        }
+        if (o.cert_file.empty() || o.key_file.empty())
+            return fail(o.cert_file.empty() ? "key_file given without cert_file" : "cert_file given without key_file");
+        if (!check_readable("cert_file", o.cert_file) || !check_readable("key_file", o.key_file))
+            return false;
+        int r = wolfSSL_CTX_use_certificate_chain_file(native(), o.cert_file.c_str());
+        if (r != WOLFSSL_SUCCESS)
+            return fail("cert_file " + o.cert_file + ": not a PEM certificate: " + wolf_reason(r));
+        r = wolfSSL_CTX_use_PrivateKey_file(native(), o.key_file.c_str(), WOLFSSL_FILETYPE_PEM);
+        if (r != WOLFSSL_SUCCESS)
+            return fail("key_file " + o.key_file + ": not a PEM private key: " + wolf_reason(r));
+        if (wolfSSL_CTX_check_private_key(native()) != WOLFSSL_SUCCESS)
+            return fail("key_file " + o.key_file + " does not belong to cert_file " + o.cert_file);
+        return true;
+    }
+
+    bool versions(const tls_options& o) {
+        ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        const int v = o.min_version == tls_version::tls1_3 ? WOLFSSL_TLSV1_3 : WOLFSSL_TLSV1_2;
+        if (wolfSSL_CTX_SetMinVersion(native(), v) != WOLFSSL_SUCCESS)
+            return fail("min_version is not supported by this wolfSSL build");
+        return true;
+    }
+
+    tls_context_result done() {
+        tls_context_result out;
+        out.context.emplace(std::move(ctx));
+        return out;
+    }
+};
+
+} // namespace
+
+tls_context_result make_client_context(const tls_options& options) {
+    context_builder b(ssl::context::tls_client);
+    if (!b.versions(options) || !b.trust(options) || !b.identity(options, false))
+        return std::move(b.failure);
+    b.ctx.set_verify_mode(ssl::verify_peer);
+    return b.done();
+}
+
+tls_context_result make_server_context(const tls_options& options) {
+    context_builder b(ssl::context::tls_server);
+    if (!b.versions(options) || !b.identity(options, true))
+        return std::move(b.failure);
+    if (options.require_client_certificate) {
+        if (!b.trust(options))
+            return std::move(b.failure);
+        b.ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    } else {
+        b.ctx.set_verify_mode(ssl::verify_none);
+    }
+    return b.done();
+}
+
+} // namespace burrow

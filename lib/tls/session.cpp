@@ -1,0 +1,316 @@
+// Per-session TLS work: SNI, ALPN and verification mode before the handshake, the verify callback
+// (chain failures and the host name check), and turning wolfSSL's state after the handshake into a
+// tls_result that says what happened.
+#include <burrow/asio/tls.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include <cstring>
+#include <memory>
+
+namespace burrow::detail {
+
+namespace {
+
+WOLFSSL* as_ssl(void* p) { return static_cast<WOLFSSL*>(p); }
+
+// "/O=burrow tests/CN=localhost" -> "O=burrow tests, CN=localhost".
+std::string name_text(WOLFSSL_X509_NAME* name) {
+    if (name == nullptr)
+        return {};
+    char buf[512] = {};
+    if (wolfSSL_X509_NAME_oneline(name, buf, sizeof buf) == nullptr)
+        return {};
+    std::string in(buf), out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        // A '/' starts a new attribute when "KEY=" follows it.
+        if (in[i] == '/') {
+            const auto eq = in.find('=', i + 1);
+            const auto slash = in.find('/', i + 1);
+            if (eq != std::string::npos && (slash == std::string::npos || eq < slash)) {
+                if (!out.empty())
+                    out += ", ";
+                continue;
+            }
+        }
+        out += in[i];
+    }
+    return out;
+}
+
+std::string time_text(WOLFSSL_ASN1_TIME* t) {
+    if (t == nullptr)
+        return {};
+    char buf[64] = {};
+    if (wolfSSL_ASN1_TIME_to_string(t, buf, sizeof buf) == nullptr)
+        return {};
+    return buf;
+}
+
+std::string alt_names(WOLFSSL_X509* cert) {
+    auto* names = static_cast<WOLFSSL_GENERAL_NAMES*>(
+        wolfSSL_X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    if (names == nullptr)
+        return {};
+    std::string out;
+    const int n = wolfSSL_sk_GENERAL_NAME_num(names);
+    for (int i = 0; i < n; ++i) {
+        WOLFSSL_GENERAL_NAME* g = wolfSSL_sk_GENERAL_NAME_value(names, i);
+        if (g == nullptr)
+            continue;
+        std::string item;
+        if (g->type == GEN_DNS && g->d.dNSName != nullptr) {
+            item = "DNS:";
+            item.append(reinterpret_cast<const char*>(wolfSSL_ASN1_STRING_data(g->d.dNSName)),
+                        static_cast<std::size_t>(wolfSSL_ASN1_STRING_length(g->d.dNSName)));
+        } else if (g->type == GEN_IPADD && g->d.iPAddress != nullptr) {
+            const auto* bytes = wolfSSL_ASN1_STRING_data(g->d.iPAddress);
+            const int len = wolfSSL_ASN1_STRING_length(g->d.iPAddress);
+            boost::asio::ip::address a;
+            if (len == 4) {
+                boost::asio::ip::address_v4::bytes_type b;
+                std::memcpy(b.data(), bytes, 4);
+                a = boost::asio::ip::address_v4(b);
+            } else if (len == 16) {
+                boost::asio::ip::address_v6::bytes_type b;
+                std::memcpy(b.data(), bytes, 16);
+                a = boost::asio::ip::address_v6(b);
+            } else {
+                continue;
+            }
+            item = "IP:" + a.to_string();
+        } else {
+            continue;
+        }
+        if (!out.empty())
+            out += ", ";
+        out += item;
+    }
+    wolfSSL_GENERAL_NAMES_free(names);
+    return out;
+}
+
+tls_certificate_info describe(WOLFSSL_X509* cert) {
+    tls_certificate_info out;
+    if (cert == nullptr)
+        return out;
+    out.subject = name_text(wolfSSL_X509_get_subject_name(cert));
+    out.issuer = name_text(wolfSSL_X509_get_issuer_name(cert));
+    out.not_before = time_text(wolfSSL_X509_get_notBefore(cert));
+    out.not_after = time_text(wolfSSL_X509_get_notAfter(cert));
+    out.names = alt_names(cert);
+    return out;
+}
+
+// The burrow error for a verification error code (OpenSSL's X509_V_ERR_* as wolfSSL's compatibility
+// layer reports them, or wolfSSL's own ASN codes, depending on the path that failed).
+error verify_error(int code) {
+    switch (code) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case ASN_AFTER_DATE_E: return error::tls_certificate_expired;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case ASN_BEFORE_DATE_E: return error::tls_certificate_not_yet_valid;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case ASN_NO_SIGNER_E:
+    case ASN_SELF_SIGNED_E: return error::tls_unknown_issuer;
+    case DOMAIN_NAME_MISMATCH:
+    case IPADDR_MISMATCH: return error::tls_hostname_mismatch;
+    default: return error::tls_certificate_invalid;
+    }
+}
+
+// Record-layer errors: the bytes received do not even look like TLS records.
+bool not_a_tls_record(int wolf_error) {
+    switch (wolf_error) {
+    case VERSION_ERROR:
+    case UNKNOWN_RECORD_TYPE:
+    case LENGTH_ERROR:
+    case PARSE_ERROR:
+    case BUFFER_ERROR: return true;
+    default: return false;
+    }
+}
+
+} // namespace
+
+bool tls_verifier::operator()(bool preverified, boost::asio::ssl::verify_context& ctx) const {
+    WOLFSSL_X509_STORE_CTX* store = ctx.native_handle();
+    const int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
+    if (!preverified) {
+        if (record_->error == 0) {
+            record_->error = wolfSSL_X509_STORE_CTX_get_error(store);
+            if (record_->error == 0)
+                record_->error = -1;  // failed without a code: reported as tls_certificate_invalid
+            record_->depth = depth;
+            record_->failed = describe(wolfSSL_X509_STORE_CTX_get_current_cert(store));
+        }
+        return skip_;
+    }
+    // The chain is good so far; the peer's own certificate must also name the host.
+    if (depth == 0 && !host_.empty() && record_->error == 0) {
+        WOLFSSL_X509* cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+        const bool ok = is_ip_literal(host_)
+                            ? wolfSSL_X509_check_ip_asc(cert, host_.c_str(), 0) == WOLFSSL_SUCCESS
+                            : wolfSSL_X509_check_host(cert, host_.c_str(), host_.size(), 0, nullptr) == WOLFSSL_SUCCESS;
+        if (!ok) {
+            record_->error = is_ip_literal(host_) ? IPADDR_MISMATCH : DOMAIN_NAME_MISMATCH;
+            record_->depth = 0;
+            record_->name_mismatch = true;
+            record_->failed = describe(cert);
+            return skip_;
+        }
+    }
+    return true;
+}
+
+bool is_ip_literal(std::string_view host) noexcept {
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(std::string(host), ec);
+    return !ec;
+}
+
+std::string tls_target_name(std::string_view host, const tls_options& options) {
+    if (!options.server_name.empty())
+        return options.server_name;
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    return std::string(host);
+}
+
+namespace {
+
+// wolfSSL wants the ALPN list as "a,b,c" in a writable buffer.
+bool use_alpn(WOLFSSL* ssl, const std::vector<std::string>& protocols, std::string& detail) {
+    if (protocols.empty())
+        return true;
+    std::string list;
+    for (const auto& p : protocols) {
+        if (p.empty() || p.size() > 255 || p.find(',') != std::string::npos) {
+            detail = "alpn: unusable protocol name \"" + p + "\"";
+            return false;
+        }
+        if (!list.empty())
+            list += ',';
+        list += p;
+    }
+    if (wolfSSL_UseALPN(ssl, list.data(), static_cast<unsigned>(list.size()), WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+        WOLFSSL_SUCCESS) {
+        detail = "alpn: wolfSSL refused the protocol list \"" + list + "\"";
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+boost::system::error_code tls_prepare_client(void* p, const std::string& name, const tls_options& options,
+                                             std::string& detail) {
+    WOLFSSL* ssl = as_ssl(p);
+    if (name.empty()) {
+        detail = "no host name to verify";
+        return error::tls_bad_configuration;
+    }
+    // SNI carries host names only (RFC 6066 §3: literal IP addresses are not permitted).
+    if (!is_ip_literal(name) &&
+        wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name.data(), static_cast<unsigned short>(name.size())) !=
+            WOLFSSL_SUCCESS) {
+        detail = "server name \"" + name + "\" cannot be sent in SNI";
+        return error::tls_bad_configuration;
+    }
+    if (!use_alpn(ssl, options.alpn, detail))
+        return error::tls_bad_configuration;
+    wolfSSL_set_verify(ssl, WOLFSSL_VERIFY_PEER, nullptr);  // the callback comes from Asio
+    return {};
+}
+
+void tls_prepare_server(void* p, const tls_options& options) {
+    WOLFSSL* ssl = as_ssl(p);
+    std::string ignored;
+    (void)use_alpn(ssl, options.alpn, ignored);
+    if (options.insecure_skip_verify)
+        wolfSSL_set_verify(ssl, WOLFSSL_VERIFY_NONE, nullptr);
+}
+
+tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_verify_record& record, tls_peer which,
+                       std::string host) {
+    WOLFSSL* ssl = as_ssl(p);
+    tls_result out;
+    out.peer = which;
+    out.host = std::move(host);
+    if (!io_error) {
+        out.version = wolfSSL_get_version(ssl);
+        if (const char* c = wolfSSL_get_cipher_name(ssl))
+            out.cipher = c;
+        char* proto = nullptr;
+        unsigned short proto_size = 0;
+        if (wolfSSL_ALPN_GetProtocol(ssl, &proto, &proto_size) == WOLFSSL_SUCCESS && proto != nullptr)
+            out.alpn.assign(proto, proto_size);
+        if (which == tls_peer::client) {
+            if (const char* sni = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME))
+                out.sni = sni;
+        }
+        if (WOLFSSL_X509* cert = wolfSSL_get_peer_certificate(ssl)) {
+            out.certificate = describe(cert);
+            wolfSSL_X509_free(cert);
+        }
+        if (record.error != 0)
+            out.detail = std::string("verification skipped (insecure_skip_verify); it would have failed: ") +
+                         make_error_code(verify_error(record.error)).message();
+        return out;
+    }
+    if (io_error == boost::asio::error::operation_aborted) {
+        out.ec = io_error;
+        return out;
+    }
+    // The verify callback's record explains a certificate failure best.
+    if (record.error != 0) {
+        out.ec = record.name_mismatch ? error::tls_hostname_mismatch : verify_error(record.error);
+        out.certificate = record.failed;
+        if (out.ec == error::tls_certificate_invalid)
+            out.detail = std::string("verification error ") + std::to_string(record.error) + " (" +
+                         wolfSSL_X509_verify_cert_error_string(record.error) + ")";
+        return out;
+    }
+    WOLFSSL_ALERT_HISTORY alerts{};
+    const bool have_alerts = wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS;
+    const int wolf_error = wolfSSL_get_error(ssl, 0);
+    if (have_alerts && alerts.last_rx.level == alert_fatal) {
+        out.ec = error::tls_alert;
+        out.detail = std::string("the ") + std::string(to_string(which)) + " sent the alert \"" +
+                     wolfSSL_alert_desc_string_long(alerts.last_rx.code) + "\" (" +
+                     std::to_string(alerts.last_rx.code) + ")";
+        return out;
+    }
+    if (not_a_tls_record(wolf_error)) {
+        out.ec = error::tls_not_tls;
+        out.detail = std::string("wolfSSL: ") + wolfSSL_ERR_reason_error_string(static_cast<unsigned long>(wolf_error));
+        return out;
+    }
+    out.ec = error::tls_handshake_failed;
+    if (io_error.category() == boost::asio::error::get_ssl_category() || io_error == boost::asio::ssl::error::stream_truncated) {
+        char text[WOLFSSL_MAX_ERROR_SZ] = {};
+        wolfSSL_ERR_error_string_n(static_cast<unsigned long>(wolf_error), text, sizeof text);
+        out.detail = std::string("wolfSSL error ") + std::to_string(wolf_error) + ": " + text;
+    } else if (io_error == boost::asio::error::eof || io_error == boost::asio::error::connection_reset) {
+        out.detail = "the " + std::string(to_string(which)) + " closed the connection during the handshake (" +
+                     io_error.message() + ")";
+    } else {
+        out.detail = io_error.message();
+    }
+    return out;
+}
+
+} // namespace burrow::detail
