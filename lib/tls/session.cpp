@@ -112,9 +112,12 @@ tls_certificate_info describe(WOLFSSL_X509* cert) {
 // layer reports them, or wolfSSL's own ASN codes, depending on the path that failed).
 error verify_error(int code) {
     switch (code) {
+    // wolfSSL reports a date outside the validity period with the "error in field" codes.
     case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
     case ASN_AFTER_DATE_E: return error::tls_certificate_expired;
     case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
     case ASN_BEFORE_DATE_E: return error::tls_certificate_not_yet_valid;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
