@@ -7,6 +7,7 @@
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
 #include <burrow/http/head_parser.hpp>
+#include <burrow/proxy/connect_exchange.hpp>
 #include <burrow/ws/handshake.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,8 +18,10 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace burrow {
@@ -35,10 +38,19 @@ struct handshake_result {
     std::string message() const;
 };
 
+/// Which way a traced upgrade head went.
+enum class handshake_trace_direction : std::uint8_t { to_server, from_server };
+
+/// Receives the upgrade request as it is sent and the server's response head as it arrives (or,
+/// when no whole head arrived, what did), with Authorization values redacted.
+using handshake_trace_hook = std::function<void(handshake_trace_direction, std::string_view head)>;
+
 struct handshake_options {
     ws::client_handshake_options request;
     http::head_limits limits;
     std::chrono::steady_clock::duration timeout = std::chrono::seconds(15);
+    /// Sees the request and the response head (for -v output and bug reports); may be empty.
+    handshake_trace_hook trace;
 };
 
 namespace detail {
@@ -104,6 +116,8 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
         out.ec = request.error();
         co_return;
     }
+    if (options.trace)
+        options.trace(handshake_trace_direction::to_server, proxy::redact_head(*request));
     auto [wec, written] =
         co_await boost::asio::async_write(s, boost::asio::buffer(*request), boost::asio::as_tuple(boost::asio::use_awaitable));
     if (wec) {
@@ -118,10 +132,14 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
     if (ec) {
         out.ec = ec;
         out.body_start = text_of(buffer);
+        if (options.trace && !buffer.empty())
+            options.trace(handshake_trace_direction::from_server, proxy::redact_head(buffer));
         co_return;
     }
     out.status_line = std::string(head.start_line);
     out.response_head = buffer.substr(0, size);
+    if (options.trace)
+        options.trace(handshake_trace_direction::from_server, proxy::redact_head(out.response_head));
     auto agreed = ws::check_server_response(head, key, options.request);
     if (!agreed) {
         out.ec = agreed.error();

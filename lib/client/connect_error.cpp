@@ -1,0 +1,123 @@
+// The paragraph a person reads when connect() fails: what failed, in which phase, what the proxy or
+// the server said, and a hint.
+#include <burrow/asio/connect.hpp>
+
+#include <boost/asio/error.hpp>
+
+namespace burrow {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string_view phase_words(connect_phase p) {
+    switch (p) {
+    case connect_phase::url: return "checking the URL";
+    case connect_phase::proxy_selection: return "choosing the proxy";
+    case connect_phase::resolve: return "resolving the host name";
+    case connect_phase::tcp_connect: return "opening the TCP connection";
+    case connect_phase::proxy_tls: return "TLS with the proxy";
+    case connect_phase::proxy_connect: return "opening the tunnel through the proxy";
+    case connect_phase::proxy_auth: return "proxy authentication";
+    case connect_phase::tls: return "TLS with the server";
+    case connect_phase::handshake: return "the WebSocket upgrade";
+    case connect_phase::open: return "nothing";
+    }
+    return "connecting";
+}
+
+bool is_timeout(const boost::system::error_code& ec) {
+    return ec == asio::error::timed_out || ec == error::proxy_timeout;
+}
+
+std::string hint(const connect_error& e, const connect_report& r) {
+    const bool via_proxy = !r.proxy.empty();
+    switch (e.phase) {
+    case connect_phase::url:
+        return "write the URL as ws://host[:port]/path or wss://host[:port]/path";
+    case connect_phase::proxy_selection:
+        return "fix the proxy URL (" + r.proxy_explanation +
+               "); it must look like http://[user:password@]host:port or socks5h://host:port";
+    case connect_phase::resolve:
+        if (is_timeout(e.ec))
+            return "the name server did not answer in time";
+        return via_proxy ? "check the proxy's host name"
+                         : "check the host name; if only a proxy can resolve it, set --proxy or https_proxy/http_proxy";
+    case connect_phase::tcp_connect:
+        if (is_timeout(e.ec))
+            return via_proxy ? "the proxy did not accept the connection in time: is the address right, is a firewall in the way?"
+                             : "nothing answered in time: a firewall may drop direct connections; does this network need a proxy?";
+        return via_proxy ? "is the proxy running at that address and port?" : "is the server running at that address and port?";
+    case connect_phase::proxy_tls:
+        return "the proxy's certificate is not trusted or TLS failed: pass --proxy-cacert, or is this proxy plain http://?";
+    case connect_phase::proxy_auth:
+        if (e.ec == error::proxy_auth_required)
+            return "the proxy requires authentication: pass --proxy-user user:password or put user:password@ in the proxy URL";
+        if (e.ec == error::proxy_auth_failed)
+            return "the proxy rejected the credentials: check the user name and password";
+        return "the proxy asks for an authentication scheme burrow does not speak (it supports Basic and Digest)";
+    case connect_phase::proxy_connect:
+        if (r.tunnel && r.tunnel->diagnostics.status == 403)
+            return "the proxy forbids CONNECT to this host or port (many proxies allow port 443 only)";
+        if (r.tunnel && (r.tunnel->diagnostics.status == 502 || r.tunnel->diagnostics.status == 503 ||
+                         r.tunnel->diagnostics.status == 504))
+            return "the proxy could not reach the server: check the host and port of the URL";
+        if (is_timeout(e.ec))
+            return "the proxy accepted the connection but did not answer in time";
+        return "the proxy would not open the tunnel; its answer is above";
+    case connect_phase::tls:
+        return "certificate issuer not trusted? a TLS-inspecting proxy may be in the way: pass --cacert";
+    case connect_phase::handshake:
+        if (is_timeout(e.ec))
+            return "the server took the connection but did not answer the upgrade: is it a WebSocket server (or does it want wss://)?";
+        if (e.ec == error::handshake_bad_status && r.handshake) {
+            const auto& line = r.handshake->status_line;
+            if (line.find(" 404") != std::string::npos)
+                return "the server has no WebSocket endpoint at this path";
+            if (line.find(" 401") != std::string::npos || line.find(" 403") != std::string::npos)
+                return "the server wants credentials or refuses this origin: see --header and --origin";
+            if (line.find(" 400") != std::string::npos && via_proxy)
+                return "the server refused the request: a proxy that rewrites HTTP may sit in front of it (try wss://)";
+        }
+        if (e.ec == error::connection_lost)
+            return via_proxy ? "the connection ended before the upgrade: the proxy or the server dropped it (try wss://)"
+                             : "the server closed the connection before answering the upgrade";
+        return "the server's answer is not a WebSocket upgrade";
+    case connect_phase::open: return {};
+    }
+    return {};
+}
+
+} // namespace
+
+std::string connect_error::message(const connect_report& r) const {
+    if (!ec)
+        return "connected to " + r.url;
+    // append() chains: GCC 12 warns falsely (-Wrestrict) on long operator+ chains at -O3.
+    std::string out = "Could not connect to ";
+    out.append(r.url);
+    if (r.proxy.empty())
+        out.append(" (direct)");
+    else
+        out.append(" through the proxy ").append(r.proxy);
+    out.append(": ").append(phase_words(phase)).append(" failed [phase ").append(to_string(phase)).append("]: ");
+    out.append(ec.message());
+    if (cause)
+        out.append(" (").append(cause.message()).append(")");
+    out.append(".");
+    if (!detail.empty())
+        out.append(" While ").append(detail).append(".");
+    if (r.tunnel && r.tunnel->ec)
+        out.append(" ").append(r.tunnel->message());
+    if (r.handshake && r.handshake->ec) {
+        out.append(" ").append(r.handshake->message());
+        if (out.back() != '.')
+            out.append(".");
+    }
+    const std::string h = hint(*this, r);
+    if (!h.empty())
+        out.append(" Hint: ").append(h).append(".");
+    return out;
+}
+
+} // namespace burrow
