@@ -1,0 +1,50 @@
+// The physical baseline of the e2e race: a plain TCP echo (no WebSocket at all) with a 64 KiB
+// buffer: whatever arrives is written back. burrow-bench drives it with a tcp:// URL.
+#include "server_main.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+asio::awaitable<void> session(tcp::socket socket) {
+    socket.set_option(tcp::no_delay(true));
+    std::array<char, 64 * 1024> buffer;
+    for (;;) {
+        auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+        if (read_ec)
+            co_return;
+        auto [write_ec, m] = co_await asio::async_write(socket, asio::buffer(buffer.data(), n), asio::as_tuple(asio::use_awaitable));
+        if (write_ec)
+            co_return;
+    }
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (!ec)
+            asio::co_spawn(acceptor.get_executor(), session(std::move(socket)), asio::detached);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const auto where = burrow::e2e::parse_listen_args(argc, argv, "tcp-e2e-echo");
+    asio::io_context io(1);
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(where.host), where.port));
+    burrow::e2e::announce(where, acceptor.local_endpoint().port());
+    asio::co_spawn(io, accept_loop(acceptor), asio::detached);
+    io.run();
+}
