@@ -176,6 +176,7 @@ TEST_F(TlsFailures, TlsToPlainHttpProxy) {
     });
     expect_proxy_tls_failure(r, error::tls_not_tls, "https:// proxy URL at a plain HTTP proxy");
     EXPECT_TRUE(contains(r.tunnel.message(), "plain HTTP")) << r.tunnel.message();
+    EXPECT_TRUE(contains(r.tunnel.message(), "HTTP/1.1 400")) << "what squid answered: " << r.tunnel.message();
     EXPECT_TRUE(contains(r.tunnel.message(), "http://")) << "the hint: " << r.tunnel.message();
 }
 
