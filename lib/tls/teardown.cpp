@@ -7,11 +7,9 @@
 namespace burrow::detail {
 
 void tls_send_close_notify_only(void* ssl) noexcept {
+    // With "received" already set, wolfSSL_shutdown sends close_notify and reports the shutdown
+    // complete, so Asio's async_shutdown writes it and finishes without reading.
     wolfSSL_set_shutdown(static_cast<WOLFSSL*>(ssl), WOLFSSL_RECEIVED_SHUTDOWN);
-}
-
-void tls_resume_reading(void* ssl) noexcept {
-    (void)ssl;
 }
 
 } // namespace burrow::detail

@@ -49,6 +49,7 @@ TEST_F(WssPaths, DirectByNameSendsSni) {
     EXPECT_EQ(r.tls.peer, burrow::tls_peer::origin);
     EXPECT_FALSE(r.tls.version.empty()) << r.tls.message();
     EXPECT_NE(r.tls.certificate.subject.find("localhost"), std::string::npos) << r.tls.certificate.subject;
+    EXPECT_EQ(r.tls.alpn, "http/1.1") << "ALPN: the server accepts only http/1.1";
     std::cout << "[   info   ] direct by name: " << r.tls.message() << "\n";
 }
 
@@ -113,6 +114,7 @@ TEST_F(WssPaths, TlsInTlsThroughHttpsProxy) {
     EXPECT_NE(r.tunnel.tls.certificate.issuer.find("burrow test proxy CA"), std::string::npos)
         << r.tunnel.tls.certificate.issuer;
     EXPECT_NE(r.tls.certificate.issuer.find("burrow test CA"), std::string::npos) << r.tls.certificate.issuer;
+    EXPECT_EQ(r.tls.alpn, "http/1.1") << "ALPN inside the tunnel";
     std::cout << "[   info   ] to the proxy: " << r.tunnel.tls.message() << "\n"
               << "[   info   ] to the origin, inside: " << r.tls.message() << "\n";
 }

@@ -3,18 +3,30 @@
 //
 // half_close: after our Close frame went out, tell the peer no more data follows (a socket sends
 //   FIN, a TLS layer sends close_notify) while the read side stays open, so the peer's remaining
-//   bytes can be drained. Never waits for the peer.
+//   bytes can be drained. Never waits for the peer longer than tls_close_bound.
 // close_now: release the transport at once; never blocks, never throws.
 //
 // TLS layers (anything with async_shutdown, next_layer and a native SSL handle: ssl::stream, also
 // nested, TLS inside TLS) are handled here without naming Asio's ssl types, so this header does not
 // need the TLS build configuration.
+//
+// wolfSSL reads no application data once it has sent close_notify, so for TLS the lingering close
+// (read until the peer closes, so that closing never answers the peer's last bytes with a reset)
+// happens here, on the TCP socket under the TLS layers, instead of in the caller's drain: the
+// caller's read then ends at once.
 #pragma once
+
+#include <burrow/asio/detail/deadline.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
 
 namespace burrow::detail {
 
@@ -26,26 +38,57 @@ concept tls_layer = requires(Stream& s) {
     s.async_shutdown(boost::asio::use_awaitable);
 };
 
+/// The longest a TLS half close waits: for its close_notify to be written, then for the peer to end
+/// the TCP connection after it. A peer that answers close_notify (as TLS peers do) ends it at once.
+inline constexpr std::chrono::seconds tls_close_bound{3};
+
 /// Marks the TLS session as if the peer's close_notify had arrived, so that a shutdown only sends
-/// ours and completes (Asio's async_shutdown otherwise waits for the peer's close_notify, reading
-/// and discarding its data). Implemented in lib/tls.
+/// ours and completes (Asio's async_shutdown otherwise waits for the peer's close_notify).
+/// Implemented in lib/tls.
 void tls_send_close_notify_only(void* ssl) noexcept;
 
-/// Undoes tls_send_close_notify_only after the close_notify went out: reading (the drain) sees
-/// the peer's remaining records and its close_notify again.
-void tls_resume_reading(void* ssl) noexcept;
+/// The stream under every TLS layer (the TCP socket).
+template <class Stream>
+auto& innermost_layer(Stream& s) {
+    if constexpr (tls_layer<Stream>)
+        return innermost_layer(s.next_layer());
+    else
+        return s;
+}
+
+// close_notify on every TLS layer from the outside in (for TLS inside TLS: the inner session's,
+// carried by the outer one, then the outer one's), then FIN on the socket.
+template <class Stream>
+boost::asio::awaitable<void> co_end_writing(Stream& s) {
+    if constexpr (tls_layer<Stream>) {
+        tls_send_close_notify_only(s.native_handle());
+        auto [ec] = co_await s.async_shutdown(boost::asio::as_tuple(boost::asio::use_awaitable));
+        (void)ec;  // a peer that is gone already: nothing more to tell it
+        co_await co_end_writing(s.next_layer());
+    } else {
+        boost::system::error_code ignored;
+        if constexpr (requires { s.shutdown(Stream::shutdown_send, ignored); })
+            s.shutdown(Stream::shutdown_send, ignored);
+    }
+}
 
 template <class Stream>
 boost::asio::awaitable<void> co_half_close(Stream& s) {
     if constexpr (tls_layer<Stream>) {
-        // close_notify on this session, then the end of the layer below (for TLS inside TLS the
-        // outer session's close_notify, then FIN). The write is bounded by the socket only: the
-        // caller bounds its whole close (stream.hpp's close_timeout covers the drain that follows).
-        tls_send_close_notify_only(s.native_handle());
-        auto [ec] = co_await s.async_shutdown(boost::asio::as_tuple(boost::asio::use_awaitable));
-        (void)ec;
-        tls_resume_reading(s.native_handle());
-        co_await co_half_close(s.next_layer());
+        const auto deadline = clock::now() + tls_close_bound;
+        if (!co_await co_before(co_end_writing(s), deadline))
+            co_return;  // the peer does not read: the caller closes
+        auto& raw = innermost_layer(s);
+        auto drain = [&raw]() -> boost::asio::awaitable<void> {
+            std::array<std::byte, 1024> sink;
+            for (;;) {
+                auto [ec, n] = co_await raw.async_read_some(boost::asio::buffer(sink),
+                                                            boost::asio::as_tuple(boost::asio::use_awaitable));
+                if (ec)
+                    co_return;
+            }
+        };
+        (void)co_await co_before(drain(), deadline);
     } else {
         boost::system::error_code ignored;
         if constexpr (requires { s.shutdown(Stream::shutdown_send, ignored); })
