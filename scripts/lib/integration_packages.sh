@@ -7,15 +7,15 @@
 # registry into ~/.cache/burrow-node on first use.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BURROW_INTEGRATION_PACKAGES=(
-    squid              # squid_{none,basic,digest}; basic_ncsa_auth and digest_file_auth helpers
+    squid              # squid_{none,basic,digest}, and http_port + https_port for the TLS tests
     tinyproxy          # tinyproxy_{none,basic}
     apache2            # apache_{none,basic,digest}: mod_proxy + mod_proxy_connect
     apache2-utils      # htpasswd for the squid and apache Basic password files
     dante-server       # dante_none (SOCKS5)
     microsocks         # microsocks_{none,auth} (SOCKS5, username/password)
     python3            # scripts/fixtures/echo_server.py (standard library only)
-    python3-websockets # a WebSocket echo peer for ws:// through the proxies (not used by the tunnel tests yet)
+    python3-websockets # scripts/fixtures/tls_peers.py: the wss/ws peers of tests/tls/integration
     curl
-    openssl
+    openssl            # scripts/fixtures/tls_certs.sh: test certificates made at test time
     util-linux         # setsid, flock, runuser
 )
