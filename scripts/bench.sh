@@ -2,12 +2,14 @@
 # Builds the codec benchmarks (release, default flags: no -march=native, so the numbers are those
 # of the runtime-dispatched kernels a packaged binary gets), runs them with repetitions and prints
 # one table per measurement (scripts/bench_table.py). Results: bench-results/codec.json and
-# bench-results/codec.md.
+# bench-results/codec.md. `scripts/bench.sh e2e` runs the end-to-end race instead (echo servers
+# against burrow-bench, scripts/bench_e2e.py): bench-results/e2e.json, e2e.md and e2e.svg.
 set -euo pipefail
 
 usage() {
     cat <<'USAGE'
 usage: scripts/bench.sh [--filter REGEX] [--min-time SECONDS] [--help]
+       scripts/bench.sh e2e
 
 Builds build-bench/ (release) and runs build-bench/bench/codec/burrow-codec-bench, then prints
 tables of medians: burrow vs memcpy and Boost.Beast, and each SIMD kernel on its own.
@@ -21,12 +23,28 @@ Environment:
   REPS                 repetitions per benchmark (default 5); the tables use the medians
   BURROW_FORCE_KERNEL  cap the dispatched kernel (scalar, word, sse2, ssse3, avx2, avx512)
   BURROW_BENCH_DIR     build dir (default build-bench)
+
+e2e: the end-to-end race. Builds build-bench/ (burrow-bench and the echo servers of bench/e2e:
+burrow, Boost.Beast, websocketpp, plain TCP), then runs each server pinned to core 0 with
+burrow-bench on core 1, back to back: 20 B, 1 KiB and 64 KiB messages over 1, 100 and 1000
+connections, medians of repetitions; server CPU per message, messages/s and the ratios
+burrow/Beast and burrow/websocketpp; memory per idle connection (10,000 open); system calls per
+message (strace); burrow-bench against a Beast client. Writes bench-results/e2e.json, e2e.md and
+e2e.svg. Environment (see scripts/bench_e2e.py): E2E_SECONDS (3), E2E_REPS (3), E2E_SIZES,
+E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT_CONNECTIONS, E2E_BINARY.
+The default settings take about 10 minutes.
+
 For numbers worth quoting, run on a quiet machine with frequency scaling off.
 USAGE
 }
 
 filter=''
 min_time=''
+mode=codec
+if [[ ${1:-} == e2e ]]; then
+    mode=e2e
+    shift
+fi
 while (($#)); do
     case "$1" in
     --filter) (($# >= 2)) || { echo "error: --filter needs a REGEX" >&2; exit 2; }; filter=$2; shift ;;
@@ -53,6 +71,20 @@ if [[ -f $dir/meson-private/coredata.dat ]]; then
         meson setup --wipe "$dir" "${setup_args[@]}"
 else
     meson setup "$dir" "${setup_args[@]}"
+fi
+
+if [[ $mode == e2e ]]; then
+    e2e_targets=(tools/burrow-bench/burrow-bench bench/e2e/burrow-e2e-echo bench/e2e/beast-e2e-echo
+                 bench/e2e/tcp-e2e-echo bench/e2e/beast-e2e-client)
+    [[ -f /usr/include/websocketpp/server.hpp ]] && e2e_targets+=(bench/e2e/websocketpp-e2e-echo)
+    ninja -C "$dir" "${e2e_targets[@]}"
+    mkdir -p bench-results
+    /usr/bin/python3 scripts/bench_e2e.py "$dir" --out bench-results
+    echo
+    /usr/bin/python3 scripts/bench_e2e_table.py bench-results/e2e.json --markdown bench-results/e2e.md \
+        --svg bench-results/e2e.svg
+    echo "==> wrote bench-results/e2e.json, bench-results/e2e.md and bench-results/e2e.svg"
+    exit 0
 fi
 ninja -C "$dir" bench/codec/burrow-codec-bench
 

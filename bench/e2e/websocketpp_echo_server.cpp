@@ -14,8 +14,10 @@ int main(int argc, char** argv) {
     s.clear_error_channels(websocketpp::log::elevel::all);
     s.init_asio();
     s.set_reuse_addr(true);
-    s.set_socket_init_handler([](websocketpp::connection_hdl, boost::asio::ip::tcp::socket& socket) {
-        socket.set_option(boost::asio::ip::tcp::no_delay(true));
+    // The socket init handler runs before accept (no descriptor yet): set TCP_NODELAY on open.
+    s.set_open_handler([&s](websocketpp::connection_hdl hdl) {
+        boost::system::error_code ignored;
+        s.get_con_from_hdl(hdl)->get_socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     });
     s.set_message_handler([&s](websocketpp::connection_hdl hdl, server::message_ptr msg) {
         websocketpp::lib::error_code ec;

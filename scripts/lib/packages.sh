@@ -40,8 +40,17 @@ unset _burrow_lib_dir
 BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}"
                       "${BURROW_INTEGRATION_PACKAGES[@]}" "${BURROW_INTEROP_PACKAGES[@]}")
 
+# What scripts/bench.sh e2e adds: the websocketpp server it races, strace for system call counts,
+# gnuplot for the chart, taskset (util-linux) to pin the server and the load generator.
+BURROW_E2E_PACKAGES=(
+    libwebsocketpp-dev
+    strace
+    gnuplot-nox
+    util-linux
+)
+
 # Everything scripts/bench.sh uses.
-BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}")
+BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_E2E_PACKAGES[@]}")
 
 # True when the package is installed (not merely known to dpkg, e.g. removed with its config kept).
 burrow_package_installed() {

@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Turns bench-results/e2e.json (scripts/bench_e2e.py) into tables and a chart.
+
+usage: bench_e2e_table.py E2E_JSON [--markdown OUT.md] [--svg OUT.svg]
+
+Tables (medians over the repetitions):
+  1. per message size and connection count: messages/s and server CPU us per echoed message for
+     each server, and the ratios burrow/Beast and burrow/websocketpp (messages/s: higher is better
+     for burrow; CPU: lower is better for burrow), plus burrow/TCP throughput at 64 KiB;
+  2. idle memory per connection; 3. system calls per message; 4. the client-side comparison.
+The chart (gnuplot, SVG): server CPU per message and messages/s per case, one bar per server.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def med(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=None):
+    if v is None:
+        return "-"
+    if digits is not None:
+        return f"{v:.{digits}f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def rfmt(r):
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def table(headers, rows):
+    widths = [max(len(str(x)) for x in [h] + [r[i] for r in rows]) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(str(c).rjust(w) for c, w in zip(cells, widths)) + " |"
+    out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def size_text(n):
+    return f"{n // 1024} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} B"
+
+
+def summarize(doc):
+    servers = doc["config"]["servers"]
+    cases = []
+    for r in doc["runs"]:
+        c = (r["size"], r["connections"])
+        if c not in cases:
+            cases.append(c)
+    cases.sort()
+    summary = {}
+    for c in cases:
+        entry = {}
+        for s in servers + ["tcp"]:
+            runs = [r for r in doc["runs"] if (r["size"], r["connections"]) == c and r["server"] == s]
+            if not runs:
+                continue
+            entry[s] = {k: med([r[k] for r in runs]) for k in
+                        ("messages_per_second", "mb_per_second", "server_cpu_us_per_message",
+                         "server_user_us_per_message", "rtt_p50_us", "rtt_p99_us")}
+            entry[s]["errors"] = sum(r["errors"] for r in runs)
+        summary[c] = entry
+    return servers, cases, summary
+
+
+def render(doc):
+    servers, cases, summary = summarize(doc)
+    others = [s for s in servers if s != "burrow"]
+    out = []
+    cfg = doc["config"]
+    out.append(f"Each server on core 0, burrow-bench on core 1; {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
+               f"medians; {'binary' if cfg.get('binary', True) else 'text'} messages, closed loop (one message in "
+               f"flight per connection).\n")
+    headers = ["size", "conns"] + [f"{s} msg/s" for s in servers] + [f"{s} CPU us/msg" for s in servers]
+    for o in others:
+        headers += [f"burrow/{o} msg/s", f"burrow/{o} CPU"]
+    headers += ["burrow/tcp MB/s"]
+    rows = []
+    for c in cases:
+        e = summary[c]
+        g = lambda s, k: e.get(s, {}).get(k)
+        row = [size_text(c[0]), str(c[1])]
+        row += [fmt(g(s, "messages_per_second")) for s in servers]
+        row += [fmt(g(s, "server_cpu_us_per_message")) for s in servers]
+        for o in others:
+            row.append(rfmt(ratio(g("burrow", "messages_per_second"), g(o, "messages_per_second"))))
+            row.append(rfmt(ratio(g("burrow", "server_cpu_us_per_message"), g(o, "server_cpu_us_per_message"))))
+        row.append(rfmt(ratio(g("burrow", "mb_per_second"), g("tcp", "mb_per_second"))) if "tcp" in e else "-")
+        rows.append(row)
+    out.append("### Echo throughput and server CPU per message\n")
+    out.append(table(headers, rows))
+    out.append("\nTargets: burrow CPU/msg <= 0.6x Beast and msg/s >= 1.3x Beast (20 B and 1 KiB, 100 and 1000 "
+               "connections); 64 KiB: >= 1.3x Beast and >= 0.9x plain TCP.\n")
+
+    lat_rows = []
+    for c in cases:
+        if c[1] != 1:
+            continue
+        e = summary[c]
+        lat_rows.append([size_text(c[0])] + [fmt(e.get(s, {}).get("rtt_p50_us")) for s in servers] +
+                        [fmt(e.get(s, {}).get("server_user_us_per_message")) for s in servers])
+    if lat_rows:
+        out.append("### One connection: round trip p50 (us) and server user time per message (us)\n")
+        out.append(table(["size"] + [f"{s} p50" for s in servers] + [f"{s} user us/msg" for s in servers], lat_rows))
+        out.append("")
+
+    if doc.get("idle"):
+        out.append("### Idle connections: server memory per connection\n")
+        beast = next((i for i in doc["idle"] if i["server"] == "beast"), None)
+        rows = [[i["server"], str(i["connections"]), fmt(i["bytes_per_connection"], 0),
+                 fmt(i["peak_bytes_per_connection"], 0),
+                 rfmt(ratio(i["bytes_per_connection"], beast["bytes_per_connection"])) if beast else "-"]
+                for i in doc["idle"]]
+        out.append(table(["server", "open", "RSS B/conn", "peak B/conn", "vs beast"], rows))
+        out.append("\nTarget: burrow < 1024 B per idle connection.\n")
+
+    if doc.get("strace"):
+        out.append("### System calls per echoed message (strace -c -f, 100 connections)\n")
+        rows = [[i["server"], size_text(i["size"]), fmt(i["recv_per_message"], 3), fmt(i["recv_eagain_per_message"], 3),
+                 fmt(i["send_per_message"], 3), fmt(i["epoll_wait_per_message"], 3), fmt(i["syscalls_per_message"], 2)]
+                for i in doc["strace"]]
+        out.append(table(["server", "size", "recv", "recv EAGAIN", "send", "epoll_wait", "all"], rows))
+        out.append("\nTarget: burrow <= 1.05 recv and <= 1.05 send per small message.\n")
+
+    if doc.get("client"):
+        out.append("### Client side: burrow-bench vs a Beast client against the Beast server\n")
+        keys = sorted({(c["size"], c["connections"]) for c in doc["client"]})
+        rows = []
+        for k in keys:
+            pick = lambda who, f: med([c[f] for c in doc["client"] if (c["size"], c["connections"]) == k and c["client"] == who])
+            b_rate, e_rate = pick("burrow", "messages_per_second"), pick("beast", "messages_per_second")
+            b_cpu, e_cpu = pick("burrow", "client_cpu_us_per_message"), pick("beast", "client_cpu_us_per_message")
+            rows.append([size_text(k[0]), str(k[1]), fmt(b_rate), fmt(e_rate), rfmt(ratio(b_rate, e_rate)), fmt(b_cpu),
+                         fmt(e_cpu), rfmt(ratio(b_cpu, e_cpu))])
+        out.append(table(["size", "conns", "burrow msg/s", "beast msg/s", "ratio", "burrow CPU us/msg",
+                          "beast CPU us/msg", "ratio"], rows))
+        out.append("")
+    return "\n".join(out)
+
+
+def chart(doc, path):
+    if not shutil.which("gnuplot"):
+        print("note: gnuplot not found, no chart", file=sys.stderr)
+        return False
+    servers, cases, summary = summarize(doc)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "e2e.dat")
+        with open(data, "w") as f:
+            f.write("case " + " ".join(f"{s}_cpu" for s in servers) + " " + " ".join(f"{s}_rate" for s in servers) + "\n")
+            for c in cases:
+                e = summary[c]
+                label = f'"{size_text(c[0])}\\n{c[1]} conn"'
+                cpu = [e.get(s, {}).get("server_cpu_us_per_message") or 0 for s in servers]
+                rate = [(e.get(s, {}).get("messages_per_second") or 0) / 1000 for s in servers]
+                f.write(label.replace(" ", "_") + " " + " ".join(f"{v:.3f}" for v in cpu + rate) + "\n")
+        n = len(servers)
+        cpu_cols = ", ".join(f"'{data}' using {i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
+        rate_cols = ", ".join(f"'{data}' using {n + i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
+        script = f"""
+set terminal svg size 1100,760 dynamic enhanced font 'sans,11'
+set output '{path}'
+set multiplot layout 2,1 title 'burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set key top left
+set grid ytics
+set logscale y
+set ylabel 'server CPU us per message (lower is better)'
+plot {cpu_cols}
+unset logscale y
+set ylabel 'thousand messages/s (higher is better)'
+plot {rate_cols}
+unset multiplot
+"""
+        script = script.replace("_conn", " conn")
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode != 0:
+            print("gnuplot failed: " + r.stderr, file=sys.stderr)
+            return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("json")
+    ap.add_argument("--markdown")
+    ap.add_argument("--svg")
+    a = ap.parse_args()
+    with open(a.json) as f:
+        doc = json.load(f)
+    text = render(doc)
+    print(text)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write("# burrow end-to-end race\n\n" + text + "\n")
+    if a.svg and chart(doc, a.svg):
+        print(f"\n==> wrote {a.svg}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
