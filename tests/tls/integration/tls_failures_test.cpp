@@ -114,6 +114,17 @@ TEST_F(TlsFailures, UnknownCaWithoutCaFile) {
     EXPECT_TRUE(contains(r.tls.certificate.issuer, "burrow test CA")) << r.tls.certificate.issuer;
 }
 
+// A self-signed certificate (no CA at all), trusted by nobody: the message says it is self-signed.
+TEST_F(TlsFailures, SelfSignedWithoutCa) {
+    const auto r = run(
+        [&] { return co_direct(url("wss", "localhost", "BURROW_TEST_TLS_SELF_SIGNED_PORT"), trusting(ca_), echo_only); });
+    expect_origin_tls_failure(r, error::tls_unknown_issuer, "self-signed certificate");
+    const std::string m = r.tls.message();
+    EXPECT_TRUE(contains(m, "self-signed")) << m;
+    EXPECT_TRUE(contains(m, "CN=localhost")) << m;
+    EXPECT_TRUE(contains(m, "ca_file")) << "the hint: " << m;
+}
+
 // A certificate whose validity ended in 2020.
 TEST_F(TlsFailures, ExpiredCertificate) {
     const auto r =

@@ -6,9 +6,9 @@
 #
 # 1. makes the certificates with openssl (scripts/fixtures/tls_certs.sh) in a temp dir;
 # 2. starts scripts/fixtures/tls_peers.py: Python `websockets` echo servers over TLS with a good
-#    certificate, one for the wrong name, an expired one, one from an untrusted issuer, one that
-#    requires a client certificate (mutual TLS), a plain ws server, and a scripted proxy that
-#    refuses every CONNECT with "HTTP/1.0 500 handshakefailed";
+#    certificate, one for the wrong name, an expired one, one from an untrusted issuer, a
+#    self-signed one, one that requires a client certificate (mutual TLS), a plain ws server, and
+#    a scripted proxy that refuses every CONNECT with "HTTP/1.0 500 handshakefailed";
 # 3. starts ONE squid (scripts/fixtures/squid.sh, mode basic) with six named ports: plain HTTP and
 #    https_port (TLS to the proxy), each without credentials, with Basic, and refusing (403);
 # 4. runs COMMAND with the environment below, then stops everything (also when COMMAND fails, or
@@ -22,6 +22,7 @@
 #   BURROW_TEST_TLS_WRONG_NAME_PORT  wss, certificate for wrong.example only
 #   BURROW_TEST_TLS_EXPIRED_PORT   wss, expired certificate (else valid for localhost)
 #   BURROW_TEST_TLS_UNTRUSTED_PORT wss, certificate for localhost from an issuer nobody trusts
+#   BURROW_TEST_TLS_SELF_SIGNED_PORT wss, a self-signed certificate for localhost
 #   BURROW_TEST_TLS_MTLS_PORT      wss, requires a client certificate issued by the CA
 #   BURROW_TEST_TLS_PLAIN_WS_PORT  plain ws (no TLS)
 #   BURROW_TEST_TLS_REFUSING_PROXY_PORT  answers CONNECT with "HTTP/1.0 500 handshakefailed"
@@ -83,7 +84,7 @@ certs=$tmp/certs
 mkdir "$certs"
 "$make_certs" "$certs" >"$tmp/make_certs.log" 2>&1 || fail "could not make the certificates" "$tmp/make_certs.log"
 for f in ca.pem proxy-ca.pem server.pem server.key wrong-name.pem wrong-name.key expired.pem expired.key \
-    untrusted.pem untrusted.key client.pem client.key proxy.pem proxy.key; do
+    untrusted.pem untrusted.key client.pem client.key proxy.pem proxy.key self-signed.pem self-signed.key; do
     [[ -s $certs/$f ]] || fail "$make_certs made no $f" "$tmp/make_certs.log"
 done
 
@@ -94,6 +95,7 @@ fixture_start "$tmp/peers/server.out" "$FIXTURE_PYTHON" "$fixtures/tls_peers.py"
     "wss:wrong_name:$certs/wrong-name.pem:$certs/wrong-name.key" \
     "wss:expired:$certs/expired.pem:$certs/expired.key" \
     "wss:untrusted:$certs/untrusted.pem:$certs/untrusted.key" \
+    "wss:self_signed:$certs/self-signed.pem:$certs/self-signed.key" \
     "mtls:mtls:$certs/server.pem:$certs/server.key:$certs/ca.pem" \
     "ws:plain" \
     "refuse:refuse"
@@ -161,11 +163,12 @@ BURROW_TEST_TLS_WSS_PORT=$(peer_port good)
 BURROW_TEST_TLS_WRONG_NAME_PORT=$(peer_port wrong_name)
 BURROW_TEST_TLS_EXPIRED_PORT=$(peer_port expired)
 BURROW_TEST_TLS_UNTRUSTED_PORT=$(peer_port untrusted)
+BURROW_TEST_TLS_SELF_SIGNED_PORT=$(peer_port self_signed)
 BURROW_TEST_TLS_MTLS_PORT=$(peer_port mtls)
 BURROW_TEST_TLS_PLAIN_WS_PORT=$(peer_port plain)
 BURROW_TEST_TLS_REFUSING_PROXY_PORT=$(peer_port refuse)
 export BURROW_TEST_TLS_WSS_PORT BURROW_TEST_TLS_WRONG_NAME_PORT BURROW_TEST_TLS_EXPIRED_PORT \
-    BURROW_TEST_TLS_UNTRUSTED_PORT BURROW_TEST_TLS_MTLS_PORT BURROW_TEST_TLS_PLAIN_WS_PORT \
+    BURROW_TEST_TLS_UNTRUSTED_PORT BURROW_TEST_TLS_SELF_SIGNED_PORT BURROW_TEST_TLS_MTLS_PORT BURROW_TEST_TLS_PLAIN_WS_PORT \
     BURROW_TEST_TLS_REFUSING_PROXY_PORT
 export BURROW_TEST_TLS_SQUID_HTTP_PORT=${sport[http]}
 export BURROW_TEST_TLS_SQUID_HTTP_AUTH_PORT=${sport[http_auth]}
