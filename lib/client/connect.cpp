@@ -2,6 +2,7 @@
 // phase and the diagnostics of the layer that failed (tunnel_result, handshake_result).
 #include <burrow/asio/connect.hpp>
 #include <burrow/asio/detail/connect_attempts.hpp>
+#include <burrow/asio/detail/connect_layers.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -47,9 +48,9 @@ namespace {
 // A struct, not a std::variant: Asio's `||` flattens a variant result into its own, which would
 // make co_before mistake a failure for the deadline.
 struct outcome {
-    std::unique_ptr<connection::layers> layers;
+    std::unique_ptr<detail::connection_layers> layers;
     connect_error error;  // when layers is null
-    outcome(std::unique_ptr<connection::layers> l) : layers(std::move(l)) {}
+    outcome(std::unique_ptr<detail::connection_layers> l) : layers(std::move(l)) {}
     outcome(connect_error e) : error(std::move(e)) {}
 };
 
@@ -99,12 +100,20 @@ public:
         if (proxy)
             report_.proxy = proxy->redacted();
 
-        if (url_.secure)
-            co_return fail_in(connect_phase::tls, make_error_code(boost::system::errc::protocol_not_supported), {},
-                              "wss:// needs the TLS layer, which this build of burrow does not have yet");
-        if (proxy && proxy->scheme == proxy::proxy_scheme::https)
-            co_return fail_in(connect_phase::proxy_tls, make_error_code(error::proxy_unsupported_scheme), {},
-                              "https:// proxies need the TLS layer, which this build of burrow does not have yet");
+        auto layers = std::make_unique<detail::connection_layers>();
+        if (url_.secure) {
+            auto made = make_client_context(o_.tls);
+            if (!made)
+                co_return fail_in(connect_phase::tls, made.ec, {}, made.message());
+            layers->origin_context.emplace(std::move(*made.context));
+        }
+        const bool https_proxy = proxy && proxy->scheme == proxy::proxy_scheme::https;
+        if (https_proxy) {
+            auto made = make_client_context(o_.proxy_tls);
+            if (!made)
+                co_return fail_in(connect_phase::proxy_tls, made.ec, {}, made.message());
+            layers->proxy_context.emplace(std::move(*made.context));
+        }
 
         const std::string dial_host = proxy ? proxy->host : url_.host;
         const std::uint16_t dial_port = proxy ? proxy->port : url_.port;
@@ -123,17 +132,95 @@ public:
             co_return fail(attempt.ec, {}, "connecting to " + std::string(proxy ? "the proxy " : "") + dial_host + " (" + attempt.failures + ")");
         report_.remote_endpoint = detail::to_string(attempt.connected);
 
+        if (https_proxy) {
+            // TLS to the proxy, CONNECT inside it; then the origin's own TLS inside that (wss://).
+            detail::tls_layer_stream to_proxy(std::move(socket), *layers->proxy_context);
+            enter(connect_phase::proxy_tls);
+            if (auto failed = co_await tls_with(to_proxy, proxy->host, o_.proxy_tls, tls_peer::proxy, report_.proxy_tls))
+                co_return std::move(*failed);
+            enter(connect_phase::proxy_connect);
+            auto reconnect = [&](detail::tls_layer_stream& s) -> asio::awaitable<error_code> {
+                note("the proxy closed the connection: connecting again");
+                s = detail::tls_layer_stream(co_await asio::this_coro::executor, *layers->proxy_context);
+                auto again = co_await detail::co_connect_each(s.next_layer(), ordered, o_.connect_timeout, note_hook);
+                if (again.ec)
+                    co_return again.ec;
+                std::optional<tls_result> redone;
+                co_return (co_await tls_with(s, proxy->host, o_.proxy_tls, tls_peer::proxy, redone)) ? redone->ec : error_code{};
+            };
+            const proxy_connect_options options = proxy_options();
+            const auto creds = credentials_for(*proxy);
+            const std::string authority = connect_authority(url_.host, url_.port);
+            auto tunnel = co_await co_http_connect(to_proxy, reconnect, authority, creds, options);
+            if (auto failed = tunnel_failed(std::move(tunnel), *proxy))
+                co_return std::move(*failed);
+            if (!url_.secure)
+                co_return co_await upgrade<2>(to_proxy, report_.tunnel->leftover, std::move(layers));
+            if (!report_.tunnel->leftover.empty())
+                co_return fail_in(connect_phase::tls, make_error_code(error::tls_not_tls), {},
+                                  "the proxy sent bytes of the tunnel before our TLS ClientHello");
+            detail::tls_in_tls_layer_stream to_origin(std::move(to_proxy), *layers->origin_context);
+            enter(connect_phase::tls);
+            if (auto failed = co_await tls_with(to_origin, url_.host, o_.tls, tls_peer::origin, report_.tls))
+                co_return std::move(*failed);
+            co_return co_await upgrade<3>(to_origin, {}, std::move(layers));
+        }
+
         std::string leftover;
         if (proxy) {
             enter(connect_phase::proxy_connect);
             auto tunnel = co_await open_tunnel(socket, *proxy, ordered, note_hook);
-            tunnel.proxy = proxy->redacted();
-            leftover = tunnel.leftover;
-            report_.tunnel = tunnel;
-            if (tunnel.ec)
-                co_return fail_in(phase_of(tunnel.phase), tunnel.ec, tunnel.cause, {});
+            if (auto failed = tunnel_failed(std::move(tunnel), *proxy))
+                co_return std::move(*failed);
+            leftover = report_.tunnel->leftover;
         }
+        if (!url_.secure)
+            co_return co_await upgrade<1>(socket, leftover, std::move(layers));
+        if (!leftover.empty())
+            co_return fail_in(connect_phase::tls, make_error_code(error::tls_not_tls), {},
+                              "the proxy sent bytes of the tunnel before our TLS ClientHello");
+        detail::tls_layer_stream to_origin(std::move(socket), *layers->origin_context);
+        enter(connect_phase::tls);
+        if (auto failed = co_await tls_with(to_origin, url_.host, o_.tls, tls_peer::origin, report_.tls))
+            co_return std::move(*failed);
+        co_return co_await upgrade<2>(to_origin, {}, std::move(layers));
+    }
 
+private:
+    // A TLS handshake on `s` in the current phase; its result goes to `record`. Returns the failure,
+    // or nothing when the session is up.
+    template <class Stream>
+    asio::awaitable<std::optional<outcome>> tls_with(Stream& s, const std::string& host, const tls_options& options,
+                                                     tls_peer which, std::optional<tls_result>& record) {
+        record = co_await co_tls_handshake(s, host, options, which);
+        if (record->ec)
+            co_return std::optional<outcome>(fail(record->ec, {}, {}));
+        note(record->message());
+        if (!record->certificate.empty())
+            note("certificate: " + record->certificate.subject + "; issuer: " + record->certificate.issuer +
+                 "; valid until " + record->certificate.not_after + (record->certificate.names.empty() ? "" : "; names: " + record->certificate.names));
+        co_return std::nullopt;
+    }
+
+    std::optional<proxy::credentials> credentials_for(const proxy::proxy_url& proxy) const {
+        std::optional<proxy::credentials> creds = o_.proxy_credentials;
+        if (!creds && proxy.has_credentials())
+            creds = proxy::credentials{proxy.user, proxy.password};
+        return creds;
+    }
+
+    // Records the tunnel; its failure, in the phase the tunnel names.
+    std::optional<outcome> tunnel_failed(tunnel_result tunnel, const proxy::proxy_url& proxy) {
+        tunnel.proxy = proxy.redacted();
+        report_.tunnel = std::move(tunnel);
+        if (!report_.tunnel->ec)
+            return std::nullopt;
+        return fail_in(phase_of(report_.tunnel->phase), report_.tunnel->ec, report_.tunnel->cause, {});
+    }
+
+    // The WebSocket upgrade over `s`, then the stream moves into alternative I of the layers.
+    template <std::size_t I, class Stream>
+    asio::awaitable<outcome> upgrade(Stream& s, std::string leftover, std::unique_ptr<detail::connection_layers> layers) {
         enter(connect_phase::handshake);
         handshake_options ho;
         ho.request = o_.handshake;
@@ -144,18 +231,17 @@ public:
             };
         const auto* first = reinterpret_cast<const std::byte*>(leftover.data());
         const std::vector<std::byte> already(first, first + leftover.size());
-        auto upgraded = co_await co_handshake(socket, url_, ho, already);
+        auto upgraded = co_await co_handshake(s, url_, ho, already);
         report_.handshake = upgraded;
         if (upgraded.ec)
             co_return fail(upgraded.ec, {}, {});
         enter(connect_phase::open);
         const std::vector<std::byte> frames = std::move(upgraded.leftover);
         report_.handshake->leftover.clear();
-        co_return std::make_unique<connection::layers>(std::in_place_index<0>, std::move(socket), ws::role::client, o_.stream,
-                                                      std::span<const std::byte>(frames));
+        layers->stream.template emplace<I>(std::move(s), ws::role::client, o_.stream, std::span<const std::byte>(frames));
+        co_return std::move(layers);
     }
 
-private:
     void emit(trace_kind kind, std::string_view text, clock::duration elapsed) {
         if (o_.trace)
             o_.trace(trace_event{kind, phase_, text, elapsed});
@@ -235,9 +321,7 @@ private:
                                                const std::vector<tcp::endpoint>& proxy_endpoints,
                                                const std::function<void(std::string_view)>& note_hook) {
         const proxy_connect_options options = proxy_options();
-        std::optional<proxy::credentials> creds = o_.proxy_credentials;
-        if (!creds && proxy.has_credentials())
-            creds = proxy::credentials{proxy.user, proxy.password};
+        const auto creds = credentials_for(proxy);
 
         if (proxy.scheme == proxy::proxy_scheme::http) {
             // A proxy that closes the connection with its 407: connect again (to any of its addresses).

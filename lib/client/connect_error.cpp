@@ -30,6 +30,27 @@ bool is_timeout(const boost::system::error_code& ec) {
     return ec == asio::error::timed_out || ec == error::proxy_timeout;
 }
 
+// Hints for a TLS failure with the server (--cacert) or with an https:// proxy (--proxy-cacert).
+std::string tls_hint(const connect_error& e, const std::optional<tls_result>& tls, std::string_view ca_option,
+                     std::string_view not_tls) {
+    const std::string issuer = tls && !tls->certificate.issuer.empty() ? tls->certificate.issuer : "of the certificate";
+    if (e.ec == error::tls_unknown_issuer)
+        return "certificate issuer " + issuer + " is not trusted: a TLS-inspecting proxy? pass " + std::string(ca_option) +
+               " FILE with that CA (or --insecure, only to test)";
+    if (e.ec == error::tls_hostname_mismatch)
+        return "the certificate is for " + (tls && !tls->certificate.names.empty() ? tls->certificate.names : "another name") +
+               ", not " + (tls ? tls->host : std::string("this host")) + ": check the host in the URL";
+    if (e.ec == error::tls_certificate_expired || e.ec == error::tls_certificate_not_yet_valid)
+        return "the certificate is outside its validity dates: check this machine's clock, or the server's certificate";
+    if (e.ec == error::tls_not_tls)
+        return std::string(not_tls);
+    if (e.ec == error::tls_bad_configuration)
+        return "check the certificate, key and CA files given";
+    if (e.ec == error::tls_timeout)
+        return "the TLS handshake did not finish in time";
+    return "the TLS handshake failed; -v shows how far it got";
+}
+
 std::string hint(const connect_error& e, const connect_report& r) {
     const bool via_proxy = !r.proxy.empty();
     switch (e.phase) {
@@ -49,7 +70,7 @@ std::string hint(const connect_error& e, const connect_report& r) {
                              : "nothing answered in time: a firewall may drop direct connections; does this network need a proxy?";
         return via_proxy ? "is the proxy running at that address and port?" : "is the server running at that address and port?";
     case connect_phase::proxy_tls:
-        return "the proxy's certificate is not trusted or TLS failed: pass --proxy-cacert, or is this proxy plain http://?";
+        return tls_hint(e, r.proxy_tls, "--proxy-cacert", "the proxy speaks plain HTTP: write its URL with http://");
     case connect_phase::proxy_auth:
         if (e.ec == error::proxy_auth_required)
             return "the proxy requires authentication: pass --proxy-user user:password or put user:password@ in the proxy URL";
@@ -66,7 +87,7 @@ std::string hint(const connect_error& e, const connect_report& r) {
             return "the proxy accepted the connection but did not answer in time";
         return "the proxy would not open the tunnel; its answer is above";
     case connect_phase::tls:
-        return "certificate issuer not trusted? a TLS-inspecting proxy may be in the way: pass --cacert";
+        return tls_hint(e, r.tls, "--cacert", "the server does not speak TLS here: is it ws:// rather than wss://?");
     case connect_phase::handshake:
         if (is_timeout(e.ec))
             return "the server took the connection but did not answer the upgrade: is it a WebSocket server (or does it want wss://)?";
@@ -107,8 +128,12 @@ std::string connect_error::message(const connect_report& r) const {
     out.append(".");
     if (!detail.empty())
         out.append(" While ").append(detail).append(".");
+    if (phase == connect_phase::proxy_tls && r.proxy_tls && r.proxy_tls->ec)
+        out.append(" ").append(r.proxy_tls->message());
     if (r.tunnel && r.tunnel->ec)
         out.append(" ").append(r.tunnel->message());
+    if (phase == connect_phase::tls && r.tls && r.tls->ec)
+        out.append(" ").append(r.tls->message());
     if (r.handshake && r.handshake->ec) {
         out.append(" ").append(r.handshake->message());
         if (out.back() != '.')

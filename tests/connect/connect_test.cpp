@@ -278,12 +278,6 @@ TEST(connect_failure, refused_upgrade_is_phase_handshake_with_the_status) {
     EXPECT_NE(m.find("no WebSocket endpoint"), std::string::npos) << m;
 }
 
-TEST(connect_failure, wss_without_tls_layer_is_phase_tls) {
-    asio::io_context io;
-    auto [e, r] = failure(io, "wss://127.0.0.1:1/", no_env());
-    EXPECT_EQ(e.phase, connect_phase::tls);
-}
-
 TEST(connect_failure, operations_on_a_failed_connection_return_its_error) {
     asio::io_context io;
     bool checked = false;

@@ -20,9 +20,10 @@
 // `message()`, one paragraph with a hint); every operation on it returns that error. This keeps the
 // seed form above short and still honest: check `if (!ws)` before relying on it.
 //
-// The connection hides its concrete layers (a plain socket today; a TLS stream, TLS inside TLS)
-// behind a std::variant held in one allocation made at connect time: each operation is a switch
-// over the variant, never a virtual call, and reading or writing allocates nothing per byte.
+// The connection hides its concrete layers (a TCP socket; TLS for wss:// or an https:// proxy; TLS
+// inside TLS for wss:// through an https:// proxy) behind a std::variant of websocket::stream types,
+// held with the TLS contexts in one allocation made at connect time: each operation is a switch over
+// the variant, never a virtual call, and reading or writing allocates nothing per byte.
 #pragma once
 
 #include <burrow/asio/connect_via_proxy.hpp>
@@ -31,6 +32,8 @@
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
 #include <burrow/proxy/proxy_selection.hpp>
+#include <burrow/tls/options.hpp>
+#include <burrow/tls/result.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -114,8 +117,8 @@ struct connect_options {
     explicit connect_options(const connect_args& args);
 
     // --- which proxy ---
-    /// An explicit proxy URL: http://, socks5://, socks5h:// (https:// once TLS is built in), with
-    /// optional user:password. Empty: the environment decides (ws_proxy, http_proxy, ...; see
+    /// An explicit proxy URL: http://, https://, socks5://, socks5h://, with optional
+    /// user:password. Empty: the environment decides (ws_proxy, http_proxy, ...; see
     /// proxy_selection.hpp), unless use_environment is false or direct is true.
     std::string proxy;
     /// Read ws_proxy/http_proxy/.../no_proxy from the environment.
@@ -133,6 +136,13 @@ struct connect_options {
     /// The environment to read proxy variables from; unset: this process's (getenv).
     std::optional<proxy::proxy_environment> environment;
 
+    // --- TLS ---
+    /// TLS with the server (wss://): extra CAs (ca_file: a TLS-inspecting proxy's CA), client
+    /// certificate, insecure_skip_verify, handshake_timeout (the tls phase).
+    tls_options tls;
+    /// TLS with an https:// proxy, the same settings (handshake_timeout: the proxy_tls phase).
+    tls_options proxy_tls;
+
     // --- the upgrade and the stream ---
     /// Origin, subprotocols, extra headers, User-Agent of the upgrade request.
     ws::client_handshake_options handshake;
@@ -145,8 +155,6 @@ struct connect_options {
     std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(10);
     /// Each CONNECT round or the SOCKS5 exchange.
     std::chrono::steady_clock::duration proxy_timeout = std::chrono::seconds(15);
-    /// Each TLS handshake.
-    std::chrono::steady_clock::duration tls_timeout = std::chrono::seconds(15);
     /// The WebSocket upgrade.
     std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(15);
     /// The whole of connect(). (Asio 1.81 cannot cancel a name lookup in progress: a resolver
@@ -170,7 +178,9 @@ struct connect_report {
     std::string proxy_explanation;      ///< why this proxy (or none): "ws://h:80 -> direct: ..."
     std::string remote_endpoint;        ///< the address connected to ("127.0.0.1:8080")
     std::vector<phase_timing> timings;  ///< each phase that ran, in order
+    std::optional<tls_result> proxy_tls;        ///< the TLS session with an https:// proxy
     std::optional<tunnel_result> tunnel;        ///< the proxy exchange, when there was a proxy
+    std::optional<tls_result> tls;              ///< the TLS session with the server (wss://)
     std::optional<handshake_result> handshake;  ///< the upgrade, once it ran
 };
 
@@ -186,13 +196,17 @@ struct connect_error {
     std::string message(const connect_report& report) const;
 };
 
+namespace detail {
+/// The concrete layers of a connection (a variant of websocket::stream types and the TLS contexts
+/// they use); defined in lib/client, opaque here so that this header needs no TLS configuration.
+struct connection_layers;
+} // namespace detail
+
 /// An open WebSocket connection made by connect(), or the record of why connect() failed.
 /// Movable, not copyable. Like websocket::stream: one read and one write may be outstanding at
 /// once; errors are values.
 class connection {
 public:
-    using plain_stream = websocket::stream<boost::asio::ip::tcp::socket>;
-
     /// A whole message as co_read() returns it.
     struct message {
         ws::opcode type = ws::opcode::text;
@@ -200,8 +214,8 @@ public:
         bool is_text() const noexcept { return type == ws::opcode::text; }
     };
 
-    connection(connection&&) noexcept = default;
-    connection& operator=(connection&&) noexcept = default;
+    connection(connection&&) noexcept;
+    connection& operator=(connection&&) noexcept;
     ~connection();
 
     /// True when connect() succeeded (whatever happened to the connection since).
@@ -236,20 +250,15 @@ public:
     ws::close_code peer_close_code() const noexcept;
     std::string_view peer_close_reason() const noexcept;
 
-    /// Runs `f(websocket::stream<Layer>&)` on the concrete stream (for code that needs the layer,
-    /// e.g. to read TLS details). Precondition: ok().
-    template <class F>
-    decltype(auto) visit(F&& f) {
-        return std::visit(std::forward<F>(f), *layers_);
-    }
+    /// "tcp", "tls" or "tls-in-tls": the layers under the WebSocket ("" when connect() failed).
+    std::string_view layers_name() const noexcept;
 
     // For connect()'s implementation.
-    using layers = std::variant<plain_stream>;
-    connection(std::unique_ptr<layers> l, connect_report report);
+    connection(std::unique_ptr<detail::connection_layers> l, connect_report report);
     connection(connect_error e, connect_report report);
 
 private:
-    std::unique_ptr<layers> layers_;
+    std::unique_ptr<detail::connection_layers> layers_;
     connect_error error_;
     connect_report report_;
 };
