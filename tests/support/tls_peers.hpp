@@ -66,8 +66,10 @@ inline tls_asio::awaitable<tcp::socket> tls_connect_local(std::uint16_t port) {
     co_return s;
 }
 
-/// Copies bytes from `from` to `to` until `from` ends, then ends `to` the way a stream ends
-/// (FIN, close_notify): one direction of a proxy's tunnel.
+/// Copies bytes from `from` to `to` until `from` ends, then ends writing to `to` the way a stream
+/// ends (close_notify, FIN): one direction of a proxy's tunnel. (Not co_half_close: its lingering
+/// read would compete with the other direction's read of the same socket, which Asio does not
+/// support.)
 template <class From, class To>
 tls_asio::awaitable<void> tls_relay(From& from, To& to) {
     std::array<char, 16384> buf;
@@ -80,7 +82,7 @@ tls_asio::awaitable<void> tls_relay(From& from, To& to) {
         if (wec)
             break;
     }
-    co_await detail::co_half_close(to);
+    co_await detail::co_end_writing(to);
 }
 
 /// Both directions between two streams, until both ended.

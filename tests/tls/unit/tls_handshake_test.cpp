@@ -168,6 +168,24 @@ TEST(tls_handshake, an_ip_address_not_in_the_certificate_is_a_hostname_mismatch)
     EXPECT_EQ(r.client.ec, error::tls_hostname_mismatch) << r.client.message();
 }
 
+TEST(tls_handshake, an_ipv6_address_matches_its_ip_san_in_any_spelling) {
+    // The certificate lists IP:::1 and IP:2001:db8::5; the TCP connection itself goes to 127.0.0.1,
+    // the host only decides what is verified.
+    for (const char* host : {"::1", "[::1]", "0:0:0:0:0:0:0:1", "2001:db8::5", "2001:DB8:0::5"}) {
+        const auto r = handshake_with("ipv6", host, tls_client_options());
+        EXPECT_FALSE(r.client.ec) << host << ": " << r.client.message();
+    }
+    const auto other = handshake_with("ipv6", "::2", tls_client_options());
+    EXPECT_EQ(other.client.ec, error::tls_hostname_mismatch) << other.client.message();
+}
+
+TEST(tls_handshake, an_ip_address_never_matches_the_common_name_or_a_dns_san) {
+    const auto in_cn = handshake_with("ip-in-cn", "127.0.0.1", tls_client_options());
+    EXPECT_EQ(in_cn.client.ec, error::tls_hostname_mismatch) << in_cn.client.message();
+    const auto as_dns = handshake_with("ip-as-dns", "127.0.0.1", tls_client_options());
+    EXPECT_EQ(as_dns.client.ec, error::tls_hostname_mismatch) << as_dns.client.message();
+}
+
 TEST(tls_handshake, a_name_only_in_ip_sans_does_not_match_a_dns_name) {
     // The server certificate lists IP:127.0.0.1 but no DNS name "127.0.0.2.example".
     const auto r = handshake_with("server", "other.example", tls_client_options());

@@ -27,6 +27,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <type_traits>
 
 namespace burrow::detail {
 
@@ -89,6 +90,10 @@ boost::asio::awaitable<void> co_half_close(Stream& s) {
             }
         };
         (void)co_await co_before(drain(), deadline);
+        // The connection's bytes are over: the caller's own drain (a read through the TLS layers)
+        // must end at once instead of waiting for a TLS engine that has nothing left to read.
+        boost::system::error_code ignored;
+        raw.shutdown(std::remove_reference_t<decltype(raw)>::shutdown_receive, ignored);
     } else {
         boost::system::error_code ignored;
         if constexpr (requires { s.shutdown(Stream::shutdown_send, ignored); })
