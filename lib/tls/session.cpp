@@ -11,6 +11,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -96,6 +97,49 @@ std::string alt_names(WOLFSSL_X509* cert) {
     return out;
 }
 
+// True when one of the certificate's iPAddress subjectAltNames holds exactly the address `host`
+// (an IPv4 or IPv6 literal, brackets allowed). Compared as bytes, so every spelling of an IPv6
+// address matches; the subject CN and DNS-type names never count for an IP literal (RFC 6125
+// §6.2.1, RFC 2818 §3.1). wolfSSL_X509_check_ip_asc compares text instead: it rejects "::1" against
+// IP:::1 and accepts CN=10.0.0.5.
+bool certificate_names_ip(WOLFSSL_X509* cert, std::string_view host) {
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    const boost::asio::ip::address wanted = boost::asio::ip::make_address(std::string(host), ec);
+    if (ec)
+        return false;
+    // An IPv4-mapped IPv6 literal (::ffff:10.0.0.5) names the IPv4 address.
+    std::array<unsigned char, 16> want{};
+    std::size_t want_len = 0;
+    if (wanted.is_v4() || (wanted.is_v6() && wanted.to_v6().is_v4_mapped())) {
+        const auto b = wanted.is_v4() ? wanted.to_v4().to_bytes()
+                                      : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, wanted.to_v6()).to_bytes();
+        std::memcpy(want.data(), b.data(), 4);
+        want_len = 4;
+    } else {
+        const auto b = wanted.to_v6().to_bytes();
+        std::memcpy(want.data(), b.data(), 16);
+        want_len = 16;
+    }
+    auto* names = static_cast<WOLFSSL_GENERAL_NAMES*>(
+        wolfSSL_X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    if (names == nullptr)
+        return false;
+    bool found = false;
+    const int n = wolfSSL_sk_GENERAL_NAME_num(names);
+    for (int i = 0; i < n && !found; ++i) {
+        WOLFSSL_GENERAL_NAME* g = wolfSSL_sk_GENERAL_NAME_value(names, i);
+        if (g == nullptr || g->type != GEN_IPADD || g->d.iPAddress == nullptr)
+            continue;
+        const int len = wolfSSL_ASN1_STRING_length(g->d.iPAddress);
+        found = len >= 0 && static_cast<std::size_t>(len) == want_len &&
+                std::memcmp(wolfSSL_ASN1_STRING_data(g->d.iPAddress), want.data(), want_len) == 0;
+    }
+    wolfSSL_GENERAL_NAMES_free(names);
+    return found;
+}
+
 tls_certificate_info describe(WOLFSSL_X509* cert) {
     tls_certificate_info out;
     if (cert == nullptr)
@@ -164,7 +208,7 @@ bool tls_verifier::operator()(bool preverified, boost::asio::ssl::verify_context
     if (depth == 0 && !host_.empty() && record_->error == 0) {
         WOLFSSL_X509* cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
         const bool ok = is_ip_literal(host_)
-                            ? wolfSSL_X509_check_ip_asc(cert, host_.c_str(), 0) == WOLFSSL_SUCCESS
+                            ? certificate_names_ip(cert, host_)
                             : wolfSSL_X509_check_host(cert, host_.c_str(), host_.size(), 0, nullptr) == WOLFSSL_SUCCESS;
         if (!ok) {
             record_->error = is_ip_literal(host_) ? IPADDR_MISMATCH : DOMAIN_NAME_MISMATCH;
