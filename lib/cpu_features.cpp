@@ -5,7 +5,7 @@
 namespace burrow::detail {
 
 std::optional<isa> parse_isa(std::string_view name) noexcept {
-    for (auto level : {isa::scalar, isa::word, isa::sse2, isa::ssse3, isa::avx2, isa::avx512})
+    for (auto level : {isa::scalar, isa::word, isa::sse2, isa::ssse3, isa::avx2, isa::avx512, isa::avx512vbmi})
         if (name == isa_name(level))
             return level;
     return std::nullopt;
@@ -23,6 +23,9 @@ bool cpu_supports(isa level) noexcept {
     case isa::avx512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
+    case isa::avx512vbmi:
+        return cpu_supports(isa::avx512) && __builtin_cpu_supports("avx512vbmi") &&
+               __builtin_cpu_supports("avx512vbmi2");
 #else
     default: return false;
 #endif
@@ -34,7 +37,7 @@ namespace {
 
 isa compute_cap() noexcept {
     isa best = isa::word;
-    for (auto level : {isa::sse2, isa::ssse3, isa::avx2, isa::avx512})
+    for (auto level : {isa::sse2, isa::ssse3, isa::avx2, isa::avx512, isa::avx512vbmi})
         if (cpu_supports(level))
             best = level;
     if (const char* forced = std::getenv("BURROW_FORCE_KERNEL")) {

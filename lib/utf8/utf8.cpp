@@ -106,6 +106,7 @@ constexpr utf8_kernel compiled_kernels[] = {
     {isa::ssse3, &utf8_ssse3},
     {isa::avx2, &utf8_avx2},
     {isa::avx512, &utf8_avx512},
+    {isa::avx512vbmi, &utf8_avx512vbmi},
 #endif
 };
 // clang-format on

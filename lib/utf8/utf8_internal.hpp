@@ -17,6 +17,7 @@ bool utf8_word(const std::byte* data, std::size_t size) noexcept;
 bool utf8_ssse3(const std::byte* data, std::size_t size) noexcept;
 bool utf8_avx2(const std::byte* data, std::size_t size) noexcept;
 bool utf8_avx512(const std::byte* data, std::size_t size) noexcept;
+bool utf8_avx512vbmi(const std::byte* data, std::size_t size) noexcept;
 #endif
 
 // The lookup algorithm of Keiser & Lemire, "Validating UTF-8 In Less Than One Instruction Per

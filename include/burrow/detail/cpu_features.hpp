@@ -4,7 +4,7 @@
 // Theory of operation: every kernel family (masking, UTF-8) lists its kernels with the ISA level
 // each needs. A family uses the highest level that is (a) compiled in, (b) supported by this CPU
 // and the OS, and (c) not above the cap set by the environment variable
-// BURROW_FORCE_KERNEL=<scalar|word|sse2|ssse3|avx2|avx512>. A family without a kernel at exactly
+// BURROW_FORCE_KERNEL=<scalar|word|sse2|ssse3|avx2|avx512|avx512vbmi>. A family without a kernel at exactly
 // the forced level takes its best one below it. An unknown name is ignored.
 #pragma once
 
@@ -21,6 +21,7 @@ enum class isa : std::uint8_t {
     ssse3 = 3,   ///< SSE2 plus pshufb (table lookups)
     avx2 = 4,
     avx512 = 5,  ///< AVX-512 F + BW + VL
+    avx512vbmi = 6, ///< avx512 plus VBMI and VBMI2 (vpermb, vpshldq): Ice Lake, Zen 4 and later
 };
 
 constexpr std::string_view isa_name(isa level) noexcept {
@@ -31,6 +32,7 @@ constexpr std::string_view isa_name(isa level) noexcept {
     case isa::ssse3: return "ssse3";
     case isa::avx2: return "avx2";
     case isa::avx512: return "avx512";
+    case isa::avx512vbmi: return "avx512vbmi";
     }
     return "unknown";
 }

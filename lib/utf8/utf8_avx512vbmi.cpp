@@ -1,0 +1,203 @@
+// The 512-bit kernel for CPUs with VBMI and VBMI2 (Ice Lake and later, Zen 4). Compiled with
+// -mavx512f -mavx512bw -mavx512vl -mbmi2 -mavx512vbmi -mavx512vbmi2 (the avx512vbmi level of
+// cpu_features), called only when the CPU has them.
+//
+// Theory of operation: the same pair classification as the avx512 kernel (Keiser & Lemire: every
+// error shows in a pair of adjacent bytes, except a continuation after a continuation, which is
+// legal only as the 3rd or 4th byte of a sequence), rebuilt around what a 64-byte block costs on
+// the AVX-512 cores we measured (Zen 4): every 512-bit op takes a whole cycle of one of two pipe
+// pairs, split loads crossing a cache line take two load slots, and the avx512 kernel spends its
+// time in three nibble lookups with their masking, plus two more split loads for prev2/prev3.
+//  - vpermb looks up 64 entries, so two lookups replace three: the previous byte's class
+//    (indexed by its low six bits, merged with a constant for bytes that are not leads) and the
+//    byte's own class (indexed by bits 2..7: a 16-bit shift by 2 leaves them in the low six bits
+//    of every byte, and vpermb ignores the two bits shifted in from the neighbour).
+//  - "this continuation may follow a continuation" is M[i] = prev2 >= E0 || prev3 >= F0, i.e.
+//    g[i - 2] with g[j] = byte >= E0 || prev1 >= F0. Both halves of g already sit in one bit of
+//    the two lookups, so g is one ternary-logic op; the shift by two bytes is one qword rotate
+//    across the register (valignq, bringing in the previous block) and one 64-bit funnel shift
+//    (vpshldq) by 17 bits, which also moves g's bit 6 to the bit 7 that marks the pair. Only one
+//    load besides the block itself (prev1), instead of three.
+// Blocks, ASCII skipping, and the masked first and last blocks are as in the avx512 kernel.
+#include "utf8_internal.hpp"
+
+#include <array>
+#include <cstdint>
+#include <immintrin.h>
+
+namespace burrow::detail {
+
+namespace {
+
+// One bit per kind of bad pair (prev1, byte). A pair is bad when the AND of the two lookups is
+// non-zero, except bit 7, which is XORed with M first.
+constexpr std::uint8_t too_short = 1 << 0;   // lead, then not a continuation
+constexpr std::uint8_t bad_lead = 1 << 1;    // C0, C1, F5..FF, then a continuation
+constexpr std::uint8_t overlong_3 = 1 << 2;  // E0 80..9F
+constexpr std::uint8_t surrogate = 1 << 3;   // ED A0..BF
+constexpr std::uint8_t overlong_4 = 1 << 4;  // F0 80..8F
+constexpr std::uint8_t too_large = 1 << 5;   // F4 90..BF
+// Not a kind of error: marks a byte >= E0 (in the byte's class) or a previous byte >= F0 (in the
+// previous byte's class); g collects it. Both at once mean a lead after a lead, too_short anyway.
+constexpr std::uint8_t g_bit = 1 << 6;
+// A continuation after a byte that is not a lead (ASCII or a continuation). After ASCII it is
+// always an error: M cannot be set there without the pair before it being too_short.
+constexpr std::uint8_t two_conts = 1 << 7;
+
+// The class of a lead byte C0..FF, indexed by its low six bits.
+consteval std::array<std::uint8_t, 64> make_lead_classes() {
+    std::array<std::uint8_t, 64> t{};
+    for (unsigned i = 0; i < 64; ++i) {
+        const unsigned b = 0xC0 + i;
+        std::uint8_t v = too_short;
+        if (b < 0xC2 || b > 0xF4)
+            v |= bad_lead;
+        if (b == 0xE0)
+            v |= overlong_3;
+        if (b == 0xED)
+            v |= surrogate;
+        if (b == 0xF0)
+            v |= overlong_4;
+        if (b == 0xF4)
+            v |= too_large;
+        if (b >= 0xF0)
+            v |= g_bit;
+        t[i] = v;
+    }
+    return t;
+}
+
+// The class of any byte, indexed by its bits 2..7 (its value / 4).
+consteval std::array<std::uint8_t, 64> make_byte_classes() {
+    std::array<std::uint8_t, 64> t{};
+    for (unsigned i = 0; i < 64; ++i) {
+        const unsigned b = i * 4;
+        std::uint8_t v = 0;
+        if (b < 0x80 || b >= 0xC0) {
+            v = too_short;
+            if (b >= 0xE0)
+                v |= g_bit;
+        } else {
+            v = two_conts | bad_lead;
+            v |= b < 0xA0 ? overlong_3 : surrogate;
+            v |= b < 0x90 ? overlong_4 : too_large;
+        }
+        t[i] = v;
+    }
+    return t;
+}
+
+alignas(64) constexpr std::array<std::uint8_t, 64> lead_classes = make_lead_classes();
+alignas(64) constexpr std::array<std::uint8_t, 64> byte_classes = make_byte_classes();
+
+constexpr __mmask64 all64 = ~__mmask64{0};
+constexpr __mmask8 all8 = 0xFF;
+
+// vpternlogd immediates, from the truth tables of a = F0, b = CC, c = AA.
+constexpr int or_then_and = 0xA8; // (a | b) & c
+constexpr int and_then_xor = 0x6A; // (a & b) ^ c
+constexpr int or3 = 0xFE;         // a | b | c
+
+// The address `back` bytes before `p`, for masked loads that skip those bytes: computed on the
+// integer so that no out-of-range pointer is ever formed.
+const void* before(const std::uint8_t* p, std::size_t back) noexcept {
+    return reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) - back);
+}
+
+struct block_checker {
+    __m512i leads = _mm512_load_si512(lead_classes.data());
+    __m512i bytes = _mm512_load_si512(byte_classes.data());
+    __m512i error = _mm512_setzero_si512();
+    __m512i last = _mm512_setzero_si512(); // the block checked last
+    __m512i g_last = _mm512_setzero_si512(); // its g
+
+    // The errors of one block, given the block shifted by one byte.
+    __m512i check(__m512i in, __m512i prev1) noexcept {
+        const __mmask64 lead = _mm512_cmpge_epu8_mask(prev1, _mm512_set1_epi8(static_cast<char>(0xC0)));
+        const __m512i a = _mm512_mask_permutexvar_epi8(_mm512_set1_epi8(static_cast<char>(two_conts)), lead, prev1, leads);
+        const __m512i c = _mm512_maskz_permutexvar_epi8(all64, _mm512_srli_epi16(in, 2), bytes);
+        const __m512i g = _mm512_ternarylogic_epi32(a, c, _mm512_set1_epi8(g_bit), or_then_and);
+        // g two bytes later and one bit up: bit 6 of byte j - 2 lands on bit 7 of byte j.
+        const __m512i g_qword_before = _mm512_maskz_alignr_epi64(all8, g, g_last, 7);
+        const __m512i m = _mm512_shldi_epi64(g, g_qword_before, 17);
+        g_last = g;
+        last = in;
+        return _mm512_ternarylogic_epi32(a, c, m, and_then_xor);
+    }
+
+    // Non-zero where the last three bytes of `last` start a sequence it does not finish.
+    __m512i unfinished() const noexcept {
+        namespace t = utf8_tables;
+        // Byte 61 <= EF, 62 <= DF, 63 <= BF: the top 32-bit element is BF DF EF FF (little end).
+        const __m512i max = _mm512_mask_set1_epi32(
+            _mm512_set1_epi8(-1), __mmask16{1} << 15,
+            static_cast<int>((std::uint32_t{t::last_max} << 24) | (std::uint32_t{t::second_last_max} << 16) |
+                             (std::uint32_t{t::third_last_max} << 8) | 0xFFu));
+        return _mm512_subs_epu8(last, max);
+    }
+
+    // An ASCII block: the only possible error is a sequence left open before it. Its g is zero
+    // but where the block before ended in a lead >= F0, which unfinished() reports.
+    void ascii(__m512i in) noexcept {
+        error = _mm512_or_si512(error, unfinished());
+        last = in;
+        g_last = _mm512_setzero_si512();
+    }
+
+    // The `size` (<= 64) bytes at p + i, where i == 0 or i >= 64, through masked loads.
+    void masked(const std::uint8_t* p, std::size_t i, std::size_t size) noexcept {
+        const std::uint64_t ones = ~std::uint64_t{0};
+        const __m512i in = _mm512_maskz_loadu_epi8(_bzhi_u64(ones, static_cast<unsigned>(size)), p + i);
+        if (_mm512_movepi8_mask(in) == 0) {
+            ascii(in);
+            return;
+        }
+        // prev1 covers bytes i - 1 .. i + size - 1: the one before (if any) and the block itself.
+        const std::uint64_t valid = _bzhi_u64(ones, static_cast<unsigned>(size) + 1) & (i == 0 ? ones << 1 : ones);
+        error = _mm512_or_si512(error, check(in, _mm512_maskz_loadu_epi8(valid, before(p + i, 1))));
+    }
+
+    // A whole block at p + i, i >= 1.
+    __m512i full(const std::uint8_t* p, std::size_t i) noexcept {
+        return check(_mm512_loadu_si512(p + i), _mm512_loadu_si512(p + i - 1));
+    }
+
+    bool valid() const noexcept {
+        return _mm512_test_epi8_mask(_mm512_or_si512(error, unfinished()), _mm512_set1_epi8(-1)) == 0;
+    }
+};
+
+} // namespace
+
+bool utf8_avx512vbmi(const std::byte* data, std::size_t size) noexcept {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(data);
+    block_checker c;
+    if (size <= 64) {
+        c.masked(p, 0, size);
+        return c.valid();
+    }
+    c.masked(p, 0, 64);
+    std::size_t i = 64;
+    for (; size - i >= 128; i += 128) {
+        const __m512i a = _mm512_loadu_si512(p + i), b = _mm512_loadu_si512(p + i + 64);
+        if (_mm512_movepi8_mask(_mm512_or_si512(a, b)) == 0) {
+            c.ascii(b);
+        } else {
+            const __m512i first = c.full(p, i);
+            const __m512i second = c.full(p, i + 64);
+            c.error = _mm512_ternarylogic_epi32(c.error, first, second, or3);
+        }
+    }
+    if (size - i >= 64) {
+        if (const __m512i a = _mm512_loadu_si512(p + i); _mm512_movepi8_mask(a) == 0)
+            c.ascii(a);
+        else
+            c.error = _mm512_or_si512(c.error, c.full(p, i));
+        i += 64;
+    }
+    if (i < size)
+        c.masked(p, i, size - i);
+    return c.valid();
+}
+
+} // namespace burrow::detail
