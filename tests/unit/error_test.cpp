@@ -24,6 +24,7 @@ constexpr block blocks[] = {
     {error::bad_url, error::unsupported_url_scheme, condition::invalid_url},
     {error::handshake_bad_status, error::handshake_not_websocket, condition::handshake_failed},
     {error::closed, error::close_timeout, condition::connection_ended},
+    {error::tls_unknown_issuer, error::tls_timeout, condition::tls_failed},
 };
 } // namespace
 
@@ -58,6 +59,20 @@ TEST(error, every_error_has_its_own_message_and_condition) {
         EXPECT_FALSE(ec == condition::protocol_violation);
     }
     EXPECT_EQ(make_error_code(static_cast<error>(9999)).message(), "unknown burrow error");
+}
+
+TEST(error, tls_errors_are_their_own_kind) {
+    // A TLS failure is never a proxy failure (a proxy's refusal is never a TLS failure), and the
+    // condition has a message of its own.
+    for (int e = static_cast<int>(error::tls_unknown_issuer); e <= static_cast<int>(error::tls_timeout); ++e) {
+        const boost::system::error_code ec = static_cast<error>(e);
+        EXPECT_TRUE(ec == condition::tls_failed) << ec.message();
+        EXPECT_FALSE(ec == condition::proxy_failed) << ec.message();
+        EXPECT_FALSE(ec == condition::connection_ended) << ec.message();
+    }
+    EXPECT_FALSE(make_error_code(error::proxy_refused) == condition::tls_failed);
+    EXPECT_EQ(static_cast<int>(error::tls_unknown_issuer), 700);
+    EXPECT_EQ(make_error_condition(condition::tls_failed).message(), "the TLS session could not be set up");
 }
 
 TEST(error, frame_errors_are_protocol_violations) {
