@@ -121,17 +121,24 @@ std::string connect_error::message(const connect_report& r) const {
         out.append(" (direct)");
     else
         out.append(" through the proxy ").append(r.proxy);
-    out.append(": ").append(phase_words(phase)).append(" failed [phase ").append(to_string(phase)).append("]: ");
-    out.append(ec.message());
-    if (cause)
-        out.append(" (").append(cause.message()).append(")");
-    out.append(".");
+    out.append(" [phase ").append(to_string(phase)).append("]: ");
+    if (r.tunnel && r.tunnel->ec) {
+        // The tunnel's own account (what failed, what the proxy answered); its hint is replaced by
+        // ours below, which also names burrow-cat's options.
+        std::string said = r.tunnel->message();
+        if (const auto at = said.find(". Hint: "); at != std::string::npos)
+            said.resize(at + 1);
+        out.append(said);
+    } else {
+        out.append(phase_words(phase)).append(" failed: ").append(ec.message());
+        if (cause)
+            out.append(" (").append(cause.message()).append(")");
+        out.append(".");
+    }
     if (!detail.empty())
         out.append(" While ").append(detail).append(".");
     if (phase == connect_phase::proxy_tls && r.proxy_tls && r.proxy_tls->ec)
         out.append(" ").append(r.proxy_tls->message());
-    if (r.tunnel && r.tunnel->ec)
-        out.append(" ").append(r.tunnel->message());
     if (phase == connect_phase::tls && r.tls && r.tls->ec)
         out.append(" ").append(r.tls->message());
     if (r.handshake && r.handshake->ec) {
