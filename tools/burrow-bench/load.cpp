@@ -441,6 +441,8 @@ std::string check_options(const bench_options& o) {
             return "tcp:// needs --message-size of at least 1";
         return {};
     }
+    if (!o.url.starts_with("ws://") && !o.url.starts_with("wss://"))
+        return "the URL must start with ws://, wss:// or tcp://: " + o.url;
     auto url = ws::parse_ws_url(o.url);
     if (!url)
         return "not a ws:// URL: " + o.url + " (" + url.error().message() + ")";

@@ -3,7 +3,10 @@
 //
 // Theory of operation: received bytes go into one fixed buffer, and the sans-I/O message_reader
 // (ws/message_reader.hpp) turns them into payload pieces, which are handed out as views of that
-// buffer after unmasking and UTF-8 validation in place: no copy, no allocation. Control frames are
+// buffer after unmasking and UTF-8 validation in place: no copy, no allocation. The buffer is
+// borrowed from a per-thread pool (detail/buffer_pool.hpp) only while there are bytes in it: once
+// everything read was handed out, a socket stream gives it back and waits for readability before
+// taking one again, so an idle connection holds no read buffer at all. Control frames are
 // handled inside the read path: a ping is answered with a pong, a close completes the close
 // handshake (RFC 6455 §7) and the read ends with error::closed, the peer's code and reason kept in
 // close_reason(). A protocol violation fails the connection: a Close with the matching code
@@ -22,6 +25,7 @@
 // throws on the data path. After an error or a close, only close-related calls are meaningful.
 #pragma once
 
+#include <burrow/asio/detail/buffer_pool.hpp>
 #include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/detail/teardown.hpp>
 #include <burrow/asio/detail/write_gate.hpp>
@@ -34,6 +38,7 @@
 #include <burrow/ws/message_reader.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -111,17 +116,20 @@ public:
         , role_(r)
         , options_(options)
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
-        , read_buffer_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
+        , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
         , write_buffer_(r == role::client ? std::max<std::size_t>(options.write_buffer_size, 256) : 0)
         , gate_(next_.get_executor())
         , closing_wait_(next_.get_executor()) {
-        if (!leftover.empty())
-            std::memcpy(read_buffer_.data(), leftover.data(), leftover.size());
+        if (!leftover.empty()) {
+            take_read_buffer();
+            std::memcpy(read_buffer_, leftover.data(), leftover.size());
+        }
         read_end_ = leftover.size();
     }
 
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;
+    ~stream() { give_back_read_buffer(); }
 
     NextLayer& next_layer() noexcept { return next_; }
     const NextLayer& next_layer() const noexcept { return next_; }
@@ -149,10 +157,13 @@ public:
     /// Reads a whole message into `buffer`. If it does not fit, the rest of the message is read
     /// and dropped and the result is message_too_big_for_buffer (the connection stays usable).
     boost::asio::awaitable<boost::system::result<message_info>> co_read(std::span<std::byte> buffer) {
+        if (reading_)
+            co_return make_error_code(error::operation_in_progress);
+        flag_guard reading(reading_);  // for the whole message; read_piece directly saves a frame
         message_info info;
         bool overflow = false;
         for (;;) {
-            auto piece = co_await co_read_frame();
+            auto piece = co_await read_piece();
             if (!piece)
                 co_return piece.error();
             info.type = piece->type;
@@ -180,10 +191,13 @@ public:
             requires sizeof(typename ByteContainer::value_type) == 1;
         }
     boost::asio::awaitable<boost::system::result<message_info>> co_read(ByteContainer& out) {
+        if (reading_)
+            co_return make_error_code(error::operation_in_progress);
+        flag_guard reading(reading_);  // for the whole message; read_piece directly saves a frame
         message_info info;
         out.clear();
         for (;;) {
-            auto piece = co_await co_read_frame();
+            auto piece = co_await read_piece();
             if (!piece)
                 co_return piece.error();
             info.type = piece->type;
@@ -292,7 +306,9 @@ private:
         for (;;) {
             if (finished_)
                 co_return finish_error_;  // the connection ended earlier: report how, again
-            const auto ev = reader_.next(std::span(read_buffer_).subspan(read_begin_, read_end_ - read_begin_));
+            const std::span<std::byte> input =
+                read_buffer_ ? std::span(read_buffer_ + read_begin_, read_end_ - read_begin_) : std::span<std::byte>{};
+            const auto ev = reader_.next(input);
             read_begin_ += ev.consumed;
             switch (ev.status) {
             case ws::read_status::data:
@@ -304,22 +320,70 @@ private:
             case ws::read_status::error: co_return co_await fail(ev.err);
             case ws::read_status::need_more: break;
             }
-            if (auto ec = co_await fill(ev.need))
-                co_return ec;
+            if (!plain_read()) {
+                if (auto ec = co_await fill(ev.need))
+                    co_return ec;
+                continue;
+            }
+            // The common case inline (no keepalive, no close under way): one coroutine frame less
+            // per read, so the frames of a read and a write fit Asio's per-thread frame cache.
+            if constexpr (can_wait_readable) {
+                if (make_room(ev.need)) {
+                    auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
+                                                               boost::asio::as_tuple(boost::asio::use_awaitable));
+                    if (wait_ec)
+                        co_return read_failed(wait_ec);
+                }
+            } else {
+                (void)make_room(ev.need);
+            }
+            take_read_buffer();
+            const auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
+            auto [ec, n] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+            if (ec)
+                co_return read_failed(ec);
+            note_read(n, space.size());
         }
     }
 
-    // Reads more bytes so the unconsumed input holds at least `need` bytes (and at least one more).
-    boost::asio::awaitable<boost::system::error_code> fill(std::size_t need) {
+    bool plain_read() const noexcept {
+        return !close_sent_ && options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{};
+    }
+
+    // Before a read: compacts the unconsumed input so `need` bytes fit. When nothing is left
+    // unconsumed on a socket stream, gives the buffer back and returns true: the caller waits for
+    // readability first (an idle connection holds no buffer; the wait costs no more system calls
+    // than the read that would otherwise fail with EAGAIN).
+    bool make_room(std::size_t need) {
         if (read_begin_ == read_end_) {
             read_begin_ = read_end_ = 0;
-        } else if (read_buffer_.size() - read_begin_ < std::max<std::size_t>(need, 1) + 0 ||
-                   read_end_ == read_buffer_.size()) {
-            std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
+            if constexpr (can_wait_readable) {
+                if (plain_read() && !last_read_filled_) {
+                    give_back_read_buffer();
+                    return true;
+                }
+            }
+        } else if (read_buffer_size_ - read_begin_ < std::max<std::size_t>(need, 1) || read_end_ == read_buffer_size_) {
+            std::memmove(read_buffer_, read_buffer_ + read_begin_, read_end_ - read_begin_);
             read_end_ -= read_begin_;
             read_begin_ = 0;
         }
-        auto space = boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_);
+        return false;
+    }
+
+    void note_read(std::size_t n, std::size_t offered) noexcept {
+        // A read that filled all the space offered probably left more behind: read again at once
+        // next time instead of waiting for readability.
+        last_read_filled_ = n == offered;
+        read_end_ += n;
+    }
+
+    // Reads more bytes so the unconsumed input holds at least `need` bytes (and at least one more).
+    // The read with keepalive, idle timeout or a close under way (read_piece does the plain one).
+    boost::asio::awaitable<boost::system::error_code> fill(std::size_t need) {
+        (void)make_room(need);  // never asks to wait here: these reads are bounded in time
+        take_read_buffer();
+        auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
         boost::system::error_code ec;
         std::size_t n = 0;
         if (close_sent_) {
@@ -332,8 +396,6 @@ private:
                 co_return finish(make_error_code(error::close_timeout));
             }
             std::tie(ec, n) = *r;
-        } else if (options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{}) {
-            std::tie(ec, n) = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
         } else {
             auto r = co_await timed_read(space);
             if (r.failed)
@@ -341,18 +403,35 @@ private:
             ec = r.ec;
             n = r.n;
         }
-        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
-            ec == boost::asio::error::broken_pipe) {
-            shut_down();
-            co_return finish(close_received_ && close_sent_ ? make_error_code(error::closed)
-                                                            : make_error_code(error::connection_lost));
-        }
-        if (ec) {
-            shut_down();  // an aborted or failed read leaves no usable stream behind
-            co_return finish(ec);
-        }
-        read_end_ += n;
+        if (ec)
+            co_return read_failed(ec);
+        note_read(n, space.size());
         co_return boost::system::error_code{};
+    }
+
+    boost::system::error_code read_failed(const boost::system::error_code& ec) {
+        shut_down();  // an aborted or failed read leaves no usable stream behind
+        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
+            ec == boost::asio::error::broken_pipe)
+            return finish(close_received_ && close_sent_ ? make_error_code(error::closed)
+                                                         : make_error_code(error::connection_lost));
+        return finish(ec);
+    }
+
+    // Sockets can wait for readability without a buffer; other layers (TLS keeps decrypted bytes
+    // of its own) always read into the buffer.
+    static constexpr bool can_wait_readable = requires(NextLayer& n) {
+        n.async_wait(NextLayer::wait_read, boost::asio::as_tuple(boost::asio::use_awaitable));
+    };
+
+    void take_read_buffer() {
+        if (read_buffer_ == nullptr)
+            read_buffer_ = detail::buffer_pool::take(read_buffer_size_);
+    }
+
+    void give_back_read_buffer() {
+        detail::buffer_pool::give(read_buffer_, read_buffer_size_);
+        read_buffer_ = nullptr;
     }
 
     struct timed_read_result {
@@ -507,7 +586,7 @@ private:
         using boost::asio::use_awaitable;
         if (close_sent_ || (finished_ && op != opcode::close))
             co_return make_error_code(error::closed);
-        if (!co_await gate_.lock())
+        if (!gate_.try_lock() && !co_await gate_.lock())
             co_return make_error_code(boost::asio::error::operation_aborted);
         detail::gate_guard guard(gate_);
         if (close_sent_)
@@ -557,7 +636,8 @@ private:
     role role_;
     stream_options options_;
     ws::message_reader reader_;
-    std::vector<std::byte> read_buffer_;
+    std::byte* read_buffer_ = nullptr;  // from detail::buffer_pool; null while idle
+    std::size_t read_buffer_size_;
     std::size_t read_begin_ = 0;
     std::size_t read_end_ = 0;
     std::vector<std::byte> write_buffer_;
@@ -575,6 +655,7 @@ private:
     bool close_sent_ = false;
     bool close_received_ = false;
     bool finished_ = false;
+    bool last_read_filled_ = false;
 };
 
 } // namespace burrow::websocket

@@ -40,6 +40,15 @@ public:
         co_return false;  // cancelled from outside: we never held the gate
     }
 
+    /// Takes the gate when it is free, without suspending (the common case costs no coroutine
+    /// frame). False when it is busy: then co_await lock().
+    bool try_lock() noexcept {
+        if (busy_)
+            return false;
+        busy_ = true;
+        return true;
+    }
+
     /// Hands the gate to the oldest waiter, or frees it.
     void unlock() {
         if (waiting_ > handed_over_) {

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""burrow-bench end to end: runs it briefly against real echo servers and checks its JSON.
+
+usage: bench_json_test.py BURROW_BENCH [ECHO_SERVER]
+
+ECHO_SERVER: a burrow WebSocket echo server taking --port (examples/echo_server); without it only
+the tcp:// mode (against an echo server in this script) and the failure cases are checked.
+Checks: --help names every option; closed loop for a duration (every connection up, messages
+counted, percentiles ordered, setup phases counted per connection, no errors); --messages M sends
+exactly M; open loop --rate sends on schedule; a refused connection is counted as a TCP error
+with exit status 1; bad arguments exit 2.
+"""
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def run(args, timeout=60):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_json(args):
+    rc, out, err = run(args + ["--json"])
+    try:
+        doc = json.loads(out)
+    except json.JSONDecodeError:
+        failures.append(f"no JSON from {args}: {out[-300:]!r} {err[-300:]!r}")
+        return rc, {}
+    return rc, doc
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tcp_echo_server():
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+
+    def serve(conn):
+        with conn:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                conn.sendall(data)
+
+    def accept():
+        while True:
+            conn, _ = srv.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return srv.getsockname()[1]
+
+
+def check_common(doc, connections, label):
+    check(doc.get("tool") == "burrow-bench", f"{label}: tool name")
+    check(doc.get("connections_up") == connections, f"{label}: all {connections} connections up: {doc.get('connections_up')}")
+    check(doc.get("errors_total") == 0, f"{label}: no errors: {doc.get('errors')} {doc.get('first_errors')}")
+    check(doc.get("messages", 0) > 0, f"{label}: messages counted")
+    check(doc.get("bytes") == doc.get("messages", 0) * doc.get("message_size", -1), f"{label}: bytes = messages x size")
+    rtt = doc.get("rtt_us", {})
+    order = [rtt.get(k, -1) for k in ("min", "p50", "p90", "p99", "p99.9", "max")]
+    check(order[0] > 0 and order == sorted(order), f"{label}: RTT percentiles ordered and positive: {order}")
+    check(rtt.get("count") == doc.get("messages"), f"{label}: one RTT sample per message")
+    check(doc.get("messages_per_second", 0) > 0 and doc.get("mb_per_second", 0) > 0, f"{label}: rates")
+    check(doc.get("client_cpu_us_per_message", 0) > 0, f"{label}: client CPU per message")
+
+
+def main():
+    bench = sys.argv[1]
+    echo = sys.argv[2] if len(sys.argv) > 2 else None
+
+    rc, out, _ = run([bench, "--help"])
+    check(rc == 0, "--help exits 0")
+    for opt in ("--connections", "--message-size", "--duration", "--messages", "--proxy", "--rate", "--pipeline",
+                "--binary", "--text", "--ramp-rate", "--threads", "--idle", "--connect-timeout", "--json"):
+        check(opt in out, f"--help documents {opt}")
+
+    rc, _, _ = run([bench, "ws://127.0.0.1:1/", "--connections", "0"])
+    check(rc == 2, "--connections 0 is rejected with status 2")
+    rc, _, _ = run([bench, "http://nope/"])
+    check(rc == 2, "a non-ws URL is rejected with status 2")
+
+    # Nothing listens on this port: every connection fails in the TCP phase.
+    port = free_port()
+    rc, doc = run_json([bench, f"ws://127.0.0.1:{port}/", "--connections", "3", "--duration", "0.2"])
+    check(rc == 1, f"refused connections exit 1 (got {rc})")
+    check(doc.get("errors", {}).get("tcp") == 3, f"refused: 3 TCP errors: {doc.get('errors')}")
+    check("tcp" in doc.get("first_errors", {}), "refused: the first TCP error is named")
+
+    tport = tcp_echo_server()
+    rc, doc = run_json([bench, f"tcp://127.0.0.1:{tport}", "--connections", "4", "--message-size", "100",
+                        "--duration", "0.5", "--pipeline", "2"])
+    check(rc == 0, f"tcp:// closed loop exits 0 (got {rc})")
+    check_common(doc, 4, "tcp closed loop")
+    check(doc.get("setup_us", {}).get("tcp", {}).get("count") == 4, "tcp: one TCP setup sample per connection")
+
+    if echo:
+        wport = free_port()
+        server = subprocess.Popen([echo, "--port", str(wport)], stdout=subprocess.PIPE, text=True)
+        try:
+            server.stdout.readline()  # "listening on ..."
+            url = f"ws://127.0.0.1:{wport}/"
+            rc, doc = run_json([bench, url, "--connections", "5", "--message-size", "1000", "--duration", "0.5",
+                                "--binary", "--threads", "2"])
+            check(rc == 0, f"ws closed loop exits 0 (got {rc})")
+            check_common(doc, 5, "ws closed loop")
+            setup = doc.get("setup_us", {})
+            check(setup.get("tcp", {}).get("count") == 5 and setup.get("upgrade", {}).get("count") == 5,
+                  f"ws: TCP and upgrade setup samples per connection: {setup}")
+            check(doc.get("mode") == "closed" and doc.get("binary") is True, "ws: mode and type reported")
+
+            rc, doc = run_json([bench, url, "--connections", "3", "--messages", "3000", "--message-size", "20",
+                                "--text", "--pipeline", "4"])
+            check(rc == 0, f"--messages exits 0 (got {rc})")
+            check_common(doc, 3, "ws --messages")
+            check(doc.get("messages_sent") == 3000 and doc.get("messages") == 3000,
+                  f"--messages 3000 sends and receives exactly 3000: {doc.get('messages_sent')} {doc.get('messages')}")
+
+            rc, doc = run_json([bench, url, "--connections", "2", "--rate", "400", "--duration", "1",
+                                "--ramp-rate", "100"])
+            check(rc == 0, f"open loop exits 0 (got {rc})")
+            check_common(doc, 2, "ws open loop")
+            check(doc.get("mode") == "open", "open loop: mode reported")
+            # 400 msg/s for 1 s: the schedule allows 400 sends (one more per connection at the edge).
+            check(380 <= doc.get("messages_sent", 0) <= 402, f"open loop: ~400 sends: {doc.get('messages_sent')}")
+
+            rc, doc = run_json([bench, url, "--connections", "20", "--idle", "--duration", "0.3"])
+            check(rc == 0 and doc.get("connections_up") == 20 and doc.get("messages_sent") == 0,
+                  f"--idle: 20 connections up, nothing sent: rc {rc} {doc.get('connections_up')} {doc.get('messages_sent')}")
+        finally:
+            server.kill()
+            server.wait()
+
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all burrow-bench checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
