@@ -101,12 +101,31 @@ struct proxy_tls {
 };
 
 // A fresh TLS stream on a new socket, same context: after a 407 closed the connection, the old
-// session cannot be reused. The context is shared (reference counted), not copied.
+// session cannot be reused. The caller's context is borrowed for the constructor only, through a
+// reference of our own: an asio::ssl::context that wraps a native handle deletes the password and
+// verify callbacks stored in it when it dies, and those belong to the caller's context, so they
+// are detached for that moment and put back.
 void renew(asio::ssl::stream<tcp::socket>& stream) {
     SSL_CTX* native = SSL_get_SSL_CTX(stream.native_handle());
-    SSL_CTX_up_ref(native);
-    asio::ssl::context shared(native);  // adopts the reference just taken
-    stream = asio::ssl::stream<tcp::socket>(tcp::socket(stream.get_executor()), shared);
+    asio::ssl::stream<tcp::socket> fresh = [&] {
+        SSL_CTX_up_ref(native);
+        asio::ssl::context borrowed(native);  // adopts the reference just taken
+        asio::ssl::stream<tcp::socket> s(tcp::socket(stream.get_executor()), borrowed);
+        void* password_callback = SSL_CTX_get_default_passwd_cb_userdata(native);
+        void* verify_callback = SSL_CTX_get_app_data(native);
+        SSL_CTX_set_default_passwd_cb_userdata(native, nullptr);
+        SSL_CTX_set_app_data(native, nullptr);
+        {
+            const asio::ssl::context dying = std::move(borrowed);  // frees only our reference
+        }
+        SSL_CTX_set_default_passwd_cb_userdata(native, password_callback);
+        SSL_CTX_set_app_data(native, verify_callback);
+        return s;
+    }();
+    // Move-assigning over a live ssl::stream leaks its SSL object in Asio 1.81 (the engine's
+    // move assignment does not free it): move the old one out so its destructor frees it.
+    auto old = std::move(stream);
+    stream = std::move(fresh);
 }
 
 asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy_url& proxy, std::string_view host,

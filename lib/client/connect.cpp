@@ -141,12 +141,20 @@ public:
             enter(connect_phase::proxy_connect);
             auto reconnect = [&](detail::tls_layer_stream& s) -> asio::awaitable<error_code> {
                 note("the proxy closed the connection: connecting again");
-                s = detail::tls_layer_stream(co_await asio::this_coro::executor, *layers->proxy_context);
+                const auto executor = co_await asio::this_coro::executor;
+                {
+                    // Not a plain move assignment: Asio 1.81's leaks the SSL object it overwrites.
+                    auto old = std::move(s);
+                    s = detail::tls_layer_stream(executor, *layers->proxy_context);
+                }
                 auto again = co_await detail::co_connect_each(s.next_layer(), ordered, o_.connect_timeout, note_hook);
                 if (again.ec)
                     co_return again.ec;
-                std::optional<tls_result> redone;
-                co_return (co_await tls_with(s, proxy->host, o_.proxy_tls, tls_peer::proxy, redone)) ? redone->ec : error_code{};
+                // The new session's outcome replaces the first one's in the report, so a failure
+                // here keeps its certificate details.
+                co_return (co_await tls_with(s, proxy->host, o_.proxy_tls, tls_peer::proxy, report_.proxy_tls))
+                              ? report_.proxy_tls->ec
+                              : error_code{};
             };
             const proxy_connect_options options = proxy_options();
             const auto creds = credentials_for(*proxy);
