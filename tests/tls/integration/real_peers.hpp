@@ -342,7 +342,8 @@ inline asio::awaitable<session_report> co_via_http_proxy(burrow::proxy::proxy_ur
 // session to the origin inside the first (TLS in TLS on one TCP connection).
 inline asio::awaitable<session_report> co_via_https_proxy(burrow::proxy::proxy_url proxy,
                                                           burrow::tls_options proxy_tls, std::string url_text,
-                                                          burrow::tls_options origin_tls, exercise plan) {
+                                                          burrow::tls_options origin_tls, exercise plan,
+                                                          burrow::proxy_connect_options popts) {
     session_report r;
     auto url = burrow::ws::parse_ws_url(url_text);
     if (!url) {
@@ -358,7 +359,6 @@ inline asio::awaitable<session_report> co_via_https_proxy(burrow::proxy::proxy_u
     ssl::stream<tcp::socket> to_proxy(co_await asio::this_coro::executor, *proxy_ctx.context);
     r.stage = "tunnel";
     r.tunnel_used = true;
-    const auto popts = fast_proxy_options();
     r.tunnel = co_await burrow::co_connect_via_proxy(to_proxy, proxy, url->host, url->port, popts, proxy_tls);
     if (!r.tunnel)
         co_return r;
@@ -373,6 +373,16 @@ inline asio::awaitable<session_report> co_via_https_proxy(burrow::proxy::proxy_u
     co_await detail::co_tls_origin_part(std::move(to_proxy), *r.context.context, *url, origin_tls,
                                         std::move(already), plan, r);
     co_return r;
+}
+
+// The same with the fast proxy options. (Overloads, not a defaulted argument: GCC 12.2 and
+// coroutines with defaulted class-type arguments do not mix.)
+inline asio::awaitable<session_report> co_via_https_proxy(burrow::proxy::proxy_url proxy,
+                                                          burrow::tls_options proxy_tls, std::string url_text,
+                                                          burrow::tls_options origin_tls, exercise plan) {
+    const auto popts = fast_proxy_options();
+    co_return co_await co_via_https_proxy(std::move(proxy), std::move(proxy_tls), std::move(url_text),
+                                          std::move(origin_tls), plan, popts);
 }
 
 // The checks of a session that must have gone all the way.

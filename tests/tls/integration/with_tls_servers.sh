@@ -7,8 +7,9 @@
 # 1. makes the certificates with openssl (scripts/fixtures/tls_certs.sh) in a temp dir;
 # 2. starts scripts/fixtures/tls_peers.py: Python `websockets` echo servers over TLS with a good
 #    certificate, one for the wrong name, an expired one, one from an untrusted issuer, a
-#    self-signed one, one that requires a client certificate (mutual TLS), a plain ws server, and
-#    a scripted proxy that refuses every CONNECT with "HTTP/1.0 500 handshakefailed";
+#    self-signed one, one that requires a client certificate (mutual TLS); a plain ws server; a
+#    scripted proxy that refuses every CONNECT with "HTTP/1.0 500 handshakefailed"; and an
+#    https:// CONNECT proxy that reports the SNI it received;
 # 3. starts ONE squid (scripts/fixtures/squid.sh, mode basic) with six named ports: plain HTTP and
 #    https_port (TLS to the proxy), each without credentials, with Basic, and refusing (403);
 # 4. runs COMMAND with the environment below, then stops everything (also when COMMAND fails, or
@@ -16,7 +17,7 @@
 #
 # Environment given to COMMAND (ports are on 127.0.0.1):
 #   BURROW_TEST_TLS_CA             the CA that issued the origin servers' and the client's certs
-#   BURROW_TEST_TLS_PROXY_CA       the CA that issued squid's https_port certificate (another one)
+#   BURROW_TEST_TLS_PROXY_CA       the CA that issued the https:// proxies' certificate (another one)
 #   BURROW_TEST_TLS_CLIENT_CERT / BURROW_TEST_TLS_CLIENT_KEY   the client certificate (mutual TLS)
 #   BURROW_TEST_TLS_WSS_PORT       wss, certificate for localhost and 127.0.0.1
 #   BURROW_TEST_TLS_WRONG_NAME_PORT  wss, certificate for wrong.example only
@@ -26,6 +27,8 @@
 #   BURROW_TEST_TLS_MTLS_PORT      wss, requires a client certificate issued by the CA
 #   BURROW_TEST_TLS_PLAIN_WS_PORT  plain ws (no TLS)
 #   BURROW_TEST_TLS_REFUSING_PROXY_PORT  answers CONNECT with "HTTP/1.0 500 handshakefailed"
+#   BURROW_TEST_TLS_SNI_PROXY_PORT https:// CONNECT proxy (Python, certificate from the proxy CA)
+#                                  whose 200 carries "X-Burrow-SNI: <the SNI it received>"
 #   BURROW_TEST_TLS_SQUID_HTTP_PORT / _HTTP_AUTH_PORT / _HTTP_DENY_PORT     squid, plain HTTP
 #   BURROW_TEST_TLS_SQUID_HTTPS_PORT / _HTTPS_AUTH_PORT / _HTTPS_DENY_PORT  squid, https_port
 #   BURROW_TEST_LOG_DIR            configs and logs (removed afterwards)
@@ -98,7 +101,8 @@ fixture_start "$tmp/peers/server.out" "$FIXTURE_PYTHON" "$fixtures/tls_peers.py"
     "wss:self_signed:$certs/self-signed.pem:$certs/self-signed.key" \
     "mtls:mtls:$certs/server.pem:$certs/server.key:$certs/ca.pem" \
     "ws:plain" \
-    "refuse:refuse"
+    "refuse:refuse" \
+    "tlsproxy:sni_proxy:$certs/proxy.pem:$certs/proxy.key"
 peers_pid=$FIXTURE_LAST_PID
 for ((i = 0; i < start_timeout * 20; i++)); do
     [[ -s $tmp/peers/ports ]] && break
@@ -167,9 +171,10 @@ BURROW_TEST_TLS_SELF_SIGNED_PORT=$(peer_port self_signed)
 BURROW_TEST_TLS_MTLS_PORT=$(peer_port mtls)
 BURROW_TEST_TLS_PLAIN_WS_PORT=$(peer_port plain)
 BURROW_TEST_TLS_REFUSING_PROXY_PORT=$(peer_port refuse)
+BURROW_TEST_TLS_SNI_PROXY_PORT=$(peer_port sni_proxy)
 export BURROW_TEST_TLS_WSS_PORT BURROW_TEST_TLS_WRONG_NAME_PORT BURROW_TEST_TLS_EXPIRED_PORT \
     BURROW_TEST_TLS_UNTRUSTED_PORT BURROW_TEST_TLS_SELF_SIGNED_PORT BURROW_TEST_TLS_MTLS_PORT BURROW_TEST_TLS_PLAIN_WS_PORT \
-    BURROW_TEST_TLS_REFUSING_PROXY_PORT
+    BURROW_TEST_TLS_REFUSING_PROXY_PORT BURROW_TEST_TLS_SNI_PROXY_PORT
 export BURROW_TEST_TLS_SQUID_HTTP_PORT=${sport[http]}
 export BURROW_TEST_TLS_SQUID_HTTP_AUTH_PORT=${sport[http_auth]}
 export BURROW_TEST_TLS_SQUID_HTTP_DENY_PORT=${sport[http_deny]}

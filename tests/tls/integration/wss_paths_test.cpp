@@ -119,6 +119,29 @@ TEST_F(WssPaths, TlsInTlsThroughHttpsProxy) {
               << "[   info   ] to the origin, inside: " << r.tls.message() << "\n";
 }
 
+// The https:// proxy's own TLS session gets SNI too: a Python CONNECT proxy reports the name it
+// received in its 200 ("X-Burrow-SNI: ..."), seen here through the trace hook. By IP: no SNI.
+TEST_F(WssPaths, HttpsProxyGetsSniForNamesOnly) {
+    const auto port = env_port("BURROW_TEST_TLS_SNI_PROXY_PORT");
+    for (const std::string host : {"localhost", "127.0.0.1"}) {
+        const auto proxy = proxy_at("https", host, port);
+        std::string replies;
+        auto popts = fast_proxy_options();
+        popts.trace = [&](burrow::trace_direction d, std::string_view head) {
+            if (d == burrow::trace_direction::from_proxy)
+                replies += head;
+        };
+        const auto r = run([&] {
+            return co_via_https_proxy(proxy, trusting(proxy_ca_), wss_url("localhost", "/sni"), trusting(ca_),
+                                      sni_then_echo, popts);
+        });
+        expect_complete(r, "wss://localhost through the Python https:// proxy at " + host);
+        EXPECT_EQ(r.first_message, "sni=localhost") << "the origin's SNI, inside the tunnel";
+        const std::string want = host == "localhost" ? "X-Burrow-SNI: localhost\r\n" : "X-Burrow-SNI: \r\n";
+        EXPECT_TRUE(contains(replies, want)) << "proxy at " << host << " replied: " << replies;
+    }
+}
+
 // TLS in TLS with Basic authentication to the https:// proxy.
 TEST_F(WssPaths, TlsInTlsThroughHttpsProxyWithBasic) {
     const auto proxy =
