@@ -3,6 +3,7 @@
 #include <burrow/http/token.hpp>
 
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -71,12 +72,34 @@ boost::system::result<ws_url> parse_ws_url(std::string_view text) {
             out.port = static_cast<std::uint16_t>(value);
         }
     }
+    if (u.has_userinfo()) {
+        out.user = u.user();
+        out.password = u.password();
+    }
     out.resource = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
     if (out.resource.front() != '/')
         return make_error_code(error::bad_url);
     if (u.has_query())
         out.resource.append("?").append(u.encoded_query());
     return out;
+}
+
+std::string redact_url(std::string_view text) {
+    if (const auto parsed = boost::urls::parse_uri(text); parsed) {
+        if (!parsed->has_password())
+            return std::string(text);
+        boost::urls::url u(*parsed);
+        u.set_password("***");
+        return std::string(u.buffer());
+    }
+    // Not a URL: hide any userinfo-looking part of the authority.
+    const std::size_t start = text.find("://");
+    const std::size_t from = start == std::string_view::npos ? 0 : start + 3;
+    const std::size_t path = text.find('/', from);
+    const std::size_t at = text.substr(0, path).rfind('@');
+    if (at == std::string_view::npos || at < from)
+        return std::string(text);
+    return std::string(text.substr(0, from)) + "***" + std::string(text.substr(at));
 }
 
 std::string make_client_key() {
@@ -132,6 +155,13 @@ boost::system::result<std::string> build_client_request(const ws_url& url, std::
     }
     if (!options.user_agent.empty())
         append_header(out, "User-Agent", options.user_agent);
+    bool authorization_given = false;
+    for (const auto& [name, value] : options.headers)
+        authorization_given = authorization_given || http::iequals(name, "Authorization");
+    if (url.has_credentials() && !authorization_given) {
+        const std::string pair = url.user + ":" + url.password;
+        append_header(out, "Authorization", "Basic " + detail::base64_encode(std::string_view(pair)));
+    }
     for (const auto& [name, value] : options.headers)
         append_header(out, name, value);
     out.append("\r\n");

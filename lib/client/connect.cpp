@@ -81,7 +81,7 @@ public:
         enter(connect_phase::url);
         auto parsed = ws::parse_ws_url(url_text_);
         if (!parsed)
-            co_return fail(parsed.error(), {}, "\"" + url_text_ + "\" is not a ws:// or wss:// URL");
+            co_return fail(parsed.error(), {}, "\"" + ws::redact_url(url_text_) + "\" is not a ws:// or wss:// URL");
         url_ = std::move(*parsed);
 
         enter(connect_phase::proxy_selection);
@@ -384,7 +384,7 @@ private:
 
 asio::awaitable<connection> detail::co_connect_impl(std::string url, connect_options options) {
     connect_report report;
-    report.url = url;
+    report.url = ws::redact_url(url);  // printed in messages, traces and JSON
     connect_run run(url, options, report);
     auto result = co_await detail::co_before(run.run(), clock::now() + options.total_timeout);
     if (!result) {

@@ -30,6 +30,12 @@ struct ws_url {
     std::string host;         ///< without brackets for IPv6
     std::uint16_t port = 80;
     std::string resource;     ///< path and query, "/" at least; never the fragment
+    /// Credentials from the URL's userinfo (wss://user:password@host/), percent-decoded. When set,
+    /// the upgrade request carries them as `Authorization: Basic` (as curl and Python websockets
+    /// do), unless the caller supplies an Authorization header. Never print them: see redact_url.
+    std::string user;
+    std::string password;
+    bool has_credentials() const noexcept { return !user.empty() || !password.empty(); }
     bool default_port() const noexcept { return port == (secure ? 443 : 80); }
     /// The Host header value: the host (IPv6 in brackets) and the port unless it is the default.
     std::string host_header() const;
@@ -38,6 +44,11 @@ struct ws_url {
 /// Parses a WebSocket URL. Errors: bad_url (no host, port 0, a fragment, garbage),
 /// unsupported_url_scheme.
 boost::system::result<ws_url> parse_ws_url(std::string_view url);
+
+/// `url` as it may be printed or logged: a password in the userinfo is replaced by "***"
+/// ("wss://alice:***@host/"). Text that does not parse as a URL comes back with everything
+/// between "://" and the last '@' before the path replaced, so a typo cannot leak a password.
+std::string redact_url(std::string_view url);
 
 /// A Sec-WebSocket-Key: 16 bytes from a cryptographic generator, base64-encoded (24 characters).
 /// Empty if the generator failed.

@@ -80,6 +80,35 @@ TEST(handshake, parse_ws_url) {
         EXPECT_EQ(parse_ws_url(bad).error(), error::bad_url) << bad;
 }
 
+TEST(handshake, url_credentials_become_basic_authorization_and_are_redacted) {
+    const auto u = parse_ws_url("wss://alice:p%40ss%3Aword@echo.example/chat");
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->user, "alice");
+    EXPECT_EQ(u->password, "p@ss:word");  // percent-decoded
+    EXPECT_EQ(u->host, "echo.example");
+    EXPECT_EQ(u->host_header(), "echo.example");  // never in Host
+    client_handshake_options options;
+    auto text = build_client_request(*u, rfc_key, options);
+    ASSERT_TRUE(text);
+    // base64("alice:p@ss:word")
+    EXPECT_NE(text->find("\r\nAuthorization: Basic YWxpY2U6cEBzczp3b3Jk\r\n"), std::string::npos) << *text;
+    EXPECT_EQ(text->find("alice:"), std::string::npos);
+    // An Authorization header of the caller's wins: the URL's credentials are not sent too.
+    options.headers = {{"authorization", "Bearer t"}};
+    text = build_client_request(*u, rfc_key, options);
+    ASSERT_TRUE(text);
+    EXPECT_EQ(text->find("Basic"), std::string::npos) << *text;
+    EXPECT_NE(text->find("authorization: Bearer t"), std::string::npos) << *text;
+    // No userinfo: no Authorization.
+    text = build_client_request(*parse_ws_url("ws://echo.example/"), rfc_key, client_handshake_options{});
+    EXPECT_EQ(text->find("Authorization"), std::string::npos);
+
+    EXPECT_EQ(redact_url("wss://alice:s3cret@echo.example/chat"), "wss://alice:***@echo.example/chat");
+    EXPECT_EQ(redact_url("wss://alice@echo.example/"), "wss://alice@echo.example/");
+    EXPECT_EQ(redact_url("ws://echo.example/a@b"), "ws://echo.example/a@b");
+    EXPECT_EQ(redact_url("ws://al ice:s3cret@host/x"), "ws://***@host/x");  // not a URL: still hidden
+}
+
 TEST(handshake, client_request) {
     client_handshake_options options;
     options.origin = "http://example.com";
