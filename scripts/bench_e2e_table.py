@@ -123,10 +123,15 @@ def render(doc):
     if doc.get("idle"):
         out.append("### Idle connections: server memory per connection\n")
         beast = next((i for i in doc["idle"] if i["server"] == "beast"), None)
-        rows = [[i["server"], str(i["connections"]), fmt(i["bytes_per_connection"], 0),
-                 fmt(i["peak_bytes_per_connection"], 0),
-                 rfmt(ratio(i["bytes_per_connection"], beast["bytes_per_connection"])) if beast else "-"]
-                for i in doc["idle"]]
+        wanted = doc["config"].get("idle", 0)
+        rows = []
+        for i in doc["idle"]:
+            if i["connections"] < 0.9 * wanted:  # the server stopped accepting or died
+                rows.append([i["server"], f"{i['connections']} (of {wanted}; {i['upgraded']} upgraded)", "failed", "failed", "-"])
+                continue
+            rows.append([i["server"], str(i["connections"]), fmt(i["bytes_per_connection"], 0),
+                         fmt(i["peak_bytes_per_connection"], 0),
+                         rfmt(ratio(i["bytes_per_connection"], beast["bytes_per_connection"])) if beast else "-"])
         out.append(table(["server", "open", "RSS B/conn", "peak B/conn", "vs beast"], rows))
         out.append("\nTarget: burrow < 1024 B per idle connection.\n")
 
