@@ -8,9 +8,12 @@ the tcp:// mode (against an echo server in this script) and the failure cases ar
 Checks: --help names every option; closed loop for a duration (every connection up, messages
 counted, percentiles ordered, setup phases counted per connection, no errors); --messages M sends
 exactly M; open loop --rate sends on schedule; a refused connection is counted as a TCP error
-with exit status 1; bad arguments exit 2.
+with exit status 1; bad arguments exit 2; with tinyproxy installed (the integration tests'
+proxies), --proxy tunnels every connection and reports the proxy CONNECT phase.
 """
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -146,6 +149,34 @@ def main():
             rc, doc = run_json([bench, url, "--connections", "20", "--idle", "--duration", "0.3"])
             check(rc == 0 and doc.get("connections_up") == 20 and doc.get("messages_sent") == 0,
                   f"--idle: 20 connections up, nothing sent: rc {rc} {doc.get('connections_up')} {doc.get('messages_sent')}")
+            tinyproxy = shutil.which("tinyproxy")
+            if tinyproxy:
+                pport = free_port()
+                conf = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bench_json_tinyproxy_{pport}.conf")
+                with open(conf, "w") as f:
+                    f.write(f"Port {pport}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nConnectPort {wport}\n"
+                            "LogLevel Critical\n")
+                proxy = subprocess.Popen([tinyproxy, "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+                try:
+                    deadline = time.time() + 10
+                    while time.time() < deadline:
+                        try:
+                            socket.create_connection(("127.0.0.1", pport), timeout=1).close()
+                            break
+                        except OSError:
+                            time.sleep(0.1)
+                    rc, doc = run_json([bench, url, "--proxy", f"http://127.0.0.1:{pport}", "--connections", "4",
+                                        "--duration", "0.5"])
+                    check(rc == 0, f"--proxy exits 0 (got {rc})")
+                    check_common(doc, 4, "ws via tinyproxy")
+                    setup = doc.get("setup_us", {})
+                    check(setup.get("proxy_connect", {}).get("count") == 4 and "tcp" not in setup,
+                          f"--proxy: one proxy CONNECT sample per connection, no direct TCP phase: {setup}")
+                finally:
+                    proxy.kill()
+                    proxy.wait()
+                    os.unlink(conf)
         finally:
             server.kill()
             server.wait()
