@@ -82,8 +82,13 @@ boost::asio::awaitable<tls_result> co_tls_accept_impl(boost::asio::ssl::stream<N
 /// Errors (tls_result::ec): tls_unknown_issuer, tls_hostname_mismatch, tls_certificate_expired,
 /// tls_certificate_not_yet_valid, tls_certificate_invalid, tls_alert (detail: the alert),
 /// tls_not_tls (the peer answered with something that is not TLS, e.g. "HTTP/1.1 400"),
-/// tls_handshake_failed, tls_timeout; or the stream's own error (boost::asio::error::eof when the
-/// peer closed during the handshake). `which` names the session in the message.
+/// tls_handshake_failed (also when the peer closed the connection during the handshake: detail
+/// says so), tls_timeout, tls_bad_configuration (an unusable ALPN name); operation_aborted when
+/// cancelled. All but the last compare equal to condition::tls_failed. `which` names the session
+/// in the message ("TLS handshake with the proxy proxy.corp failed: ...").
+///
+/// With TLS 1.3 a server checks a client certificate after the client's handshake is done: a
+/// refused (or missing) client certificate then shows as an error of the first read.
 ///
 /// Per-operation cancellation: terminal cancellation of the awaiting coroutine cancels the
 /// handshake (operation_aborted); the stream must then be closed. Arguments are copied.
@@ -101,8 +106,8 @@ boost::asio::awaitable<tls_result> co_tls_handshake(boost::asio::ssl::stream<Nex
 }
 
 /// The server side of a TLS handshake on `s`, built from a server context (make_server_context).
-/// From `options` only handshake_timeout and insecure_skip_verify are used here (the rest is in
-/// the context). On success tls_result::sni is the name the client asked for and certificate is
+/// From `options` only alpn, handshake_timeout and insecure_skip_verify (no client-certificate
+/// check) are used here; the rest is in the context. On success tls_result::sni is the name the client asked for and certificate is
 /// the client's certificate, if it sent one. Errors as for co_tls_handshake, with peer = client.
 template <class NextLayer>
 boost::asio::awaitable<tls_result> co_tls_accept(boost::asio::ssl::stream<NextLayer>& s, const tls_options& options) {

@@ -24,8 +24,8 @@ struct tls_certificate_info {
 };
 
 struct tls_result {
-    /// burrow::error (tls_* codes, condition tls_failed), an I/O error of the stream below
-    /// (connection reset, end of stream during the handshake...), or operation_aborted.
+    /// burrow::error (tls_* codes, all equal to condition::tls_failed; a connection closed or
+    /// reset during the handshake is tls_handshake_failed), or operation_aborted when cancelled.
     boost::system::error_code ec;
     tls_peer peer = tls_peer::origin;  ///< which session this is
     std::string host;                  ///< the name or address verified (clients)
