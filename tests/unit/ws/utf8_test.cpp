@@ -505,6 +505,37 @@ TEST(utf8, random_mutations_large) {
     }
 }
 
+// Dense multi-byte text (no ASCII runs) long enough for every loop of the SIMD kernels (the
+// avx512vbmi kernel checks 256 bytes per ASCII test), with each kind of bad byte written at every
+// position in turn, and every length up to 1100 unmutated: an error in any block of any loop, and
+// valid 3- and 4-byte sequences across every block boundary.
+TEST(utf8, dense_text_error_at_every_position) {
+    static constexpr std::uint8_t bad[] = {0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED,
+                                           0xF0, 0xF4, 0xF5, 0xFF, 0x90, 0xA0, 0x41};
+    std::mt19937 rng(31337);
+    std::uniform_int_distribution<std::size_t> pick(0, std::size(code_points) - 1);
+    bytes dense;
+    while (dense.size() < 1200)
+        append(dense, code_points[pick(rng)]);
+    const auto impls = all_impls();
+    for (std::size_t size = 300; size <= 1100; ++size) {
+        bytes text(dense.begin(), dense.begin() + static_cast<std::ptrdiff_t>(size));
+        const verdict want = expected_for(text);
+        for (const auto& im : impls)
+            ASSERT_TRUE(whole_as_expected(im, text, want)) << size;
+    }
+    const bytes base(dense.begin(), dense.begin() + 777);
+    for (std::size_t pos = 0; pos < base.size(); ++pos) {
+        for (std::uint8_t b : bad) {
+            bytes text = base;
+            text[pos] = static_cast<std::byte>(b);
+            const verdict want = expected_for(text);
+            for (const auto& im : impls)
+                ASSERT_TRUE(whole_as_expected(im, text, want)) << "byte " << int{b} << " at " << pos;
+        }
+    }
+}
+
 // Every start alignment modulo 64, for lengths around the block sizes.
 TEST(utf8, every_alignment) {
     std::mt19937 rng(4242);
