@@ -261,6 +261,27 @@ inline asio::awaitable<void> write_text(tcp::socket& socket, const std::string& 
     (void)co_await asio::async_write(socket, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
 }
 
+/// Ends a connection whose request may not have been read (a 503 sent at once): half-close, then
+/// read and drop until the client closes too (at most one second). Closing with unread bytes would
+/// send a reset, which can make the client lose the answer before it reads it.
+inline asio::awaitable<void> lingering_close(tcp::socket& socket) {
+    using namespace asio::experimental::awaitable_operators;
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(1));
+    std::array<char, 1024> sink;
+    for (;;) {
+        auto read = co_await (socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable)) ||
+                              deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (read.index() == 1)
+            break;  // a client that keeps sending: give up on it
+        auto [ec, n] = std::get<0>(read);
+        if (ec)
+            break;  // its end (eof) or an error
+    }
+    socket.close(ignored);
+}
+
 /// Connects to the target; the HTTP status to answer (200 on success).
 inline asio::awaitable<unsigned> connect_target(tcp::socket& upstream, const authority& target, clock::duration timeout) {
     using namespace asio::experimental::awaitable_operators;
@@ -367,6 +388,7 @@ inline asio::awaitable<void> admit(std::shared_ptr<shared_state> state, tcp::soc
         state->log("connection refused: " + std::to_string(stats.active) + " connections open");
         socket_registration registration(*state, client);
         co_await write_text(client, simple_response(503, "Service Unavailable", {}, true));
+        co_await lingering_close(client);
         co_return;
     }
     ++stats.active;
