@@ -1,11 +1,14 @@
 #!/bin/bash
-# install_test.sh BUILD_DIR CONSUMER_CPP: `meson install --destdir` into a temporary directory,
+# install_test.sh BUILD_DIR CONSUMER_CPP [SANITIZE]: `meson install --destdir` into a temporary directory,
 # then compile, link and run a small program with `pkg-config --cflags --libs burrow` against
 # that install, the way a user of an installed burrow builds. Nothing is written outside the
 # temporary directory (the build directory is only read: --no-rebuild).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 consumer=$2
+sanitize=${3:-none}  # the build's b_sanitize: its libraries need the consumer built the same way
+extra=()
+[ "$sanitize" = none ] || extra=("-fsanitize=$sanitize")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -39,7 +42,7 @@ case " $cflags " in
 *) echo "FAIL Cflags lack -DBOOST_ASIO_USE_WOLFSSL"; exit 1 ;;
 esac
 # shellcheck disable=SC2086  # the flags are meant to be split
-c++ -std=c++20 -O0 -o "$tmp/consumer" "$consumer" $cflags $libs
+c++ -std=c++20 -O0 "${extra[@]}" -o "$tmp/consumer" "$consumer" $cflags $libs
 echo "ok   consumer compiled and linked with pkg-config's flags only (the staged headers, not the source tree)"
 "$tmp/consumer"
 echo "ok   consumer ran"
