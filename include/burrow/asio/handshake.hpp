@@ -4,6 +4,7 @@
 #pragma once
 
 #include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/end_of_stream.hpp>
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
 #include <burrow/http/head_parser.hpp>
@@ -79,7 +80,7 @@ co_read_head(AsyncStream& s, std::string& buffer, http::head_parser& parser, std
                 co_return std::pair{make_error_code(r.err), std::size_t{0}};
         }
         auto [ec, n] = co_await s.async_read_some(boost::asio::buffer(chunk), boost::asio::as_tuple(boost::asio::use_awaitable));
-        if (ec == boost::asio::error::eof)
+        if (ec == boost::asio::error::eof || is_tls_truncation(ec))
             co_return std::pair{make_error_code(error::connection_lost), std::size_t{0}};
         if (ec)
             co_return std::pair{ec, std::size_t{0}};

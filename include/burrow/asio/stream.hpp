@@ -27,6 +27,7 @@
 
 #include <burrow/asio/detail/buffer_pool.hpp>
 #include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/end_of_stream.hpp>
 #include <burrow/asio/detail/teardown.hpp>
 #include <burrow/asio/detail/write_gate.hpp>
 #include <burrow/config.hpp>
@@ -411,8 +412,7 @@ private:
 
     boost::system::error_code read_failed(const boost::system::error_code& ec) {
         shut_down();  // an aborted or failed read leaves no usable stream behind
-        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
-            ec == boost::asio::error::broken_pipe)
+        if (detail::is_end_of_stream(ec))
             return finish(close_received_ && close_sent_ ? make_error_code(error::closed)
                                                          : make_error_code(error::connection_lost));
         return finish(ec);
