@@ -2,6 +2,7 @@
 #pragma once
 
 #include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/end_of_stream.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -66,7 +67,8 @@ boost::asio::awaitable<round_outcome> co_http_round(AsyncStream& stream, proxy::
         if (step != proxy::connect_step::need_more)
             break;
         auto [ec, n] = co_await stream.async_read_some(boost::asio::buffer(chunk), as_tuple(use_awaitable));
-        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) {
+        // (an https:// proxy that closes without close_notify reads as TLS "stream truncated")
+        if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset || is_tls_truncation(ec)) {
             step = ex.on_eof();
             break;
         }
