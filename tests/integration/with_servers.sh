@@ -52,37 +52,7 @@ dante) launcher=$fixtures/dante.sh scheme=socks5 ;;
 esac
 start_timeout=${BURROW_TEST_START_TIMEOUT:-15}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/burrow-it-$kind-$mode.XXXXXX") || exit 1
-chmod 755 "$tmp"
-
-cmd_pid=
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-    [[ -n $cmd_pid ]] && kill -TERM "$cmd_pid" 2>/dev/null
-    fixture_stop_all
-    if [[ ${BURROW_TEST_KEEP_LOGS:-0} == 1 ]]; then
-        echo "with_servers.sh: logs kept in $tmp" >&2
-    else
-        rm -rf "$tmp"
-    fi
-}
-trap cleanup EXIT
-# meson's timeout sends TERM to the process group and KILL 0.5 s later: stop the servers fast
-trap 'echo "with_servers.sh: interrupted; stopping the servers" >&2; FIXTURE_STOP_MAX_MS=200; exit 130' INT
-trap 'echo "with_servers.sh: terminated (timeout?); stopping the servers" >&2; FIXTURE_STOP_MAX_MS=200; exit 143' TERM
-
-# fail MESSAGE LOGFILE...: the server did not come up; say so with its logs, and fail.
-fail() {
-    local msg=$1 f
-    shift
-    echo "with_servers.sh: FAIL: $msg" >&2
-    for f in "$@"; do
-        [[ -s $f ]] || continue
-        echo "----- $f (last 40 lines) -----" >&2
-        tail -n 40 "$f" >&2
-    done
-    exit 1
-}
+fixture_harness with_servers.sh "burrow-it-$kind-$mode"
 
 # 1. the echo server: it binds port 0 itself and writes the port it got to a file
 mkdir "$tmp/echo"
