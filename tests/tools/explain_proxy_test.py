@@ -42,6 +42,9 @@ ROWS = [
     # a broken setting is an error (exit 3), never a silent direct connection
     ({"http_proxy": "ftp://p.example:21"}, [], "ws://echo.example/", 3, [], []),
     ({}, [], "not a url", 3, [], []),
+    # a password in the target URL is never printed, not even when the URL is broken
+    ({}, [], "ws://u:hunter2@bad host/", 3, [], ["hunter2"]),
+    ({}, [], "ws://u:hunter2@echo.example/", 0, ["direct"], ["hunter2"]),
 ]
 
 

@@ -124,15 +124,17 @@ int explain_proxy(const cat_settings& s, const connect_options& o) {
     config.proxy = o.proxy;
     config.direct = o.direct;
     const auto choice = proxy::proxy_for(s.url, config, proxy::proxy_environment::from_process());
+    const std::string shown_url = ws::redact_url(s.url);  // a password in the URL is never printed
     if (!choice) {
-        std::fprintf(stderr, "burrow-cat: cannot choose a proxy for %s: %s\n", s.url.c_str(), choice.error().message().c_str());
+        std::fprintf(stderr, "burrow-cat: cannot choose a proxy for %s: %s\n", shown_url.c_str(),
+                     choice.error().message().c_str());
         if (s.json)
-            emit_json(json{{"event", "explain"}, {"url", s.url}, {"error", choice.error().message()}});
+            emit_json(json{{"event", "explain"}, {"url", shown_url}, {"error", choice.error().message()}});
         return exit_url;
     }
     if (s.json)
         emit_json(json{{"event", "explain"},
-                       {"url", s.url},
+                       {"url", shown_url},
                        {"proxy", choice->proxy ? choice->proxy->redacted() : std::string()},
                        {"explanation", choice->explanation}});
     else
