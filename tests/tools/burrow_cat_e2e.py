@@ -158,8 +158,10 @@ async def drive(ws, path=None):
     got.append(await ws.recv())
     await ws.send("")  # an empty text message
     got.append(await ws.recv())
-    await ws.close(1000, "done")
+    # before the close: once it completes burrow-cat exits, and the check in the main thread
+    # must not race this thread's last step
     echo_seen.extend(got)
+    await ws.close(1000, "done")
 
 
 async def refuse(path, headers):
