@@ -241,6 +241,10 @@ private:
         const std::vector<std::byte> already(first, first + leftover.size());
         auto upgraded = co_await co_handshake(s, url_, ho, already);
         report_.handshake = upgraded;
+        // A TLS 1.3 server refuses a client certificate (or its absence) after the TLS handshake, so
+        // its alert arrives with the upgrade's first read: it is still a TLS failure.
+        if (upgraded.ec == condition::tls_failed)
+            co_return fail_in(connect_phase::tls, upgraded.ec, {}, {});
         if (upgraded.ec)
             co_return fail(upgraded.ec, {}, {});
         enter(connect_phase::open);

@@ -48,6 +48,9 @@ std::string tls_hint(const connect_error& e, const std::optional<tls_result>& tl
         return "check the certificate, key and CA files given";
     if (e.ec == error::tls_timeout)
         return "the TLS handshake did not finish in time";
+    if (e.ec == error::tls_alert)
+        return "the peer ended the session with an alert; one that requires a client certificate wants --cert and "
+               "--key (connect_options' tls.cert_file and tls.key_file)";
     return "the TLS handshake failed; -v shows how far it got";
 }
 

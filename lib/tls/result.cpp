@@ -61,15 +61,15 @@ std::string tls_result::message() const {
                          " may require a client certificate (cert_file, key_file), or support no TLS version or "
                          "cipher in common with us (TLS 1.2 is the minimum)";
     } else if (ec == error::tls_not_tls) {
+        // detail: what the peer answered, then wolfSSL's reason; it goes before the hint.
+        const std::string said = detail.empty() ? std::string() : " (" + detail + ")";
         if (peer == tls_peer::proxy)
-            out += ". The proxy speaks plain HTTP, not TLS. Hint: use an http:// proxy URL for it";
+            out += ". The proxy speaks plain HTTP, not TLS" + said + ". Hint: use an http:// proxy URL for it";
         else if (peer == tls_peer::origin)
-            out += ". The server is not speaking TLS (is it a plain ws:// or http:// server?). Hint: check the URL's "
-                   "scheme and port";
+            out += ". The server is not speaking TLS" + said +
+                   ". Is it a plain ws:// or http:// server? Hint: check the URL's scheme and port";
         else
-            out += ". The client is not speaking TLS (a plain ws:// or http:// client on a TLS port?)";
-        if (!detail.empty())
-            out += " (" + detail + ")";
+            out += ". The client is not speaking TLS" + said + " (a plain ws:// or http:// client on a TLS port?)";
     } else if (ec == error::tls_timeout) {
         out += ". The " + std::string(to_string(peer)) +
                " accepted the connection but did not complete the handshake in time";

@@ -2,6 +2,7 @@
 // (chain failures and the host name check), and turning wolfSSL's state after the handshake into a
 // tls_result that says what happened.
 #include <burrow/asio/tls.hpp>
+#include <burrow/asio/detail/stream_error.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -9,8 +10,10 @@
 
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfio.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -189,7 +192,75 @@ bool not_a_tls_record(int wolf_error) {
     }
 }
 
+// An alert's name. wolfSSL 5.5 has no name for the TLS 1.3 alerts (it returns null for
+// certificate_required), so those are named here.
+std::string alert_name(int code) {
+    if (const char* name = wolfSSL_alert_desc_string_long(code))
+        return name;
+    switch (code) {
+    case 109: return "missing extension";
+    case 115: return "unknown PSK identity";
+    case 116: return "certificate required";
+    case 120: return "no application protocol";
+    default: return "unknown alert";
+    }
+}
+
+// wolfSSL's read callback while a handshake is recorded: its own BIO reader (Asio feeds the session
+// through a BIO pair), plus a copy of the first bytes.
+int recording_receive(WOLFSSL* ssl, char* buf, int size, void* context) {
+    auto& prefix = *static_cast<tls_received_prefix*>(context);
+    const int got = BioReceive(ssl, buf, size, prefix.inner_context);
+    if (got > 0 && prefix.size < prefix.capacity) {
+        const auto n = std::min(prefix.capacity - prefix.size, static_cast<std::size_t>(got));
+        std::memcpy(prefix.bytes.data() + prefix.size, buf, n);
+        prefix.size += n;
+    }
+    return got;
+}
+
+// The peer's first bytes for a message: wolfSSL read only a record header's worth, so the rest of
+// the answer's first line is taken from what is still waiting in the session's input. The result
+// is the first line, printable ASCII only (anything else as \xNN), at most `capacity` bytes.
+std::string quote_first_bytes(WOLFSSL* ssl, const tls_received_prefix& prefix) {
+    std::string raw(prefix.bytes.data(), prefix.size);
+    if (WOLFSSL_BIO* input = wolfSSL_SSL_get_rbio(ssl); input != nullptr && raw.size() < prefix.capacity) {
+        std::array<char, tls_received_prefix::capacity> more{};
+        const int got = wolfSSL_BIO_read(input, more.data(), static_cast<int>(prefix.capacity - raw.size()));
+        if (got > 0)
+            raw.append(more.data(), static_cast<std::size_t>(got));
+    }
+    std::string out;
+    for (const char c : raw) {
+        if (c == '\r' || c == '\n')
+            break;
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f) {
+            out += c;
+        } else {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        }
+    }
+    return out;
+}
+
 } // namespace
+
+void tls_start_recording(void* p, tls_received_prefix& prefix) noexcept {
+    WOLFSSL* ssl = as_ssl(p);
+    prefix.inner_context = wolfSSL_GetIOReadCtx(ssl);
+    wolfSSL_SSLSetIORecv(ssl, recording_receive);
+    wolfSSL_SetIOReadCtx(ssl, &prefix);
+}
+
+void tls_stop_recording(void* p, const tls_received_prefix& prefix) noexcept {
+    WOLFSSL* ssl = as_ssl(p);
+    wolfSSL_SSLSetIORecv(ssl, BioReceive);
+    wolfSSL_SetIOReadCtx(ssl, prefix.inner_context);
+}
 
 bool tls_verifier::operator()(bool preverified, boost::asio::ssl::verify_context& ctx) const {
     WOLFSSL_X509_STORE_CTX* store = ctx.native_handle();
@@ -291,8 +362,8 @@ void tls_prepare_server(void* p, const tls_options& options) {
         wolfSSL_set_verify(ssl, WOLFSSL_VERIFY_NONE, nullptr);
 }
 
-tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_verify_record& record, tls_peer which,
-                       std::string host) {
+tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_verify_record& record,
+                       const tls_received_prefix& prefix, tls_peer which, std::string host) {
     WOLFSSL* ssl = as_ssl(p);
     tls_result out;
     out.peer = which;
@@ -337,13 +408,16 @@ tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_ve
     if (have_alerts && alerts.last_rx.level == alert_fatal) {
         out.ec = error::tls_alert;
         out.detail = std::string("the ") + std::string(to_string(which)) + " sent the alert \"" +
-                     wolfSSL_alert_desc_string_long(alerts.last_rx.code) + "\" (" +
+                     alert_name(alerts.last_rx.code) + "\" (" +
                      std::to_string(alerts.last_rx.code) + ")";
         return out;
     }
     if (not_a_tls_record(wolf_error)) {
         out.ec = error::tls_not_tls;
-        out.detail = std::string("wolfSSL: ") + wolfSSL_ERR_reason_error_string(static_cast<unsigned long>(wolf_error));
+        const std::string first = quote_first_bytes(ssl, prefix);
+        if (!first.empty())
+            out.detail = "the " + std::string(to_string(which)) + " answered \"" + first + "\"; ";
+        out.detail += std::string("wolfSSL: ") + wolfSSL_ERR_reason_error_string(static_cast<unsigned long>(wolf_error));
         return out;
     }
     out.ec = error::tls_handshake_failed;
@@ -358,6 +432,31 @@ tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_ve
         out.detail = io_error.message();
     }
     return out;
+}
+
+} // namespace burrow::detail
+
+namespace burrow::detail {
+
+boost::system::error_code tls_explain_stream_error(void* p, boost::system::error_code ec, std::string& detail) {
+    if (!ec || ec == boost::asio::error::operation_aborted)
+        return ec;
+    WOLFSSL* ssl = as_ssl(p);
+    WOLFSSL_ALERT_HISTORY alerts{};
+    const bool have = wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS;
+    if (!have || alerts.last_rx.level != alert_fatal)
+        return ec;
+    const bool is_server = wolfSSL_is_server(ssl) != 0;
+    const int code = alerts.last_rx.code;
+    detail = std::string("the ") + (is_server ? "client" : "server") + " sent the TLS alert \"" +
+             alert_name(code) + "\" (" + std::to_string(code) + ")";
+    if (!is_server && code == certificate_required)
+        detail += ". Hint: the server requires a client certificate (TLS 1.3 servers say so only after the "
+                  "handshake): give one with cert_file and key_file";
+    else if (!is_server && (code == bad_certificate || code == unsupported_certificate || code == certificate_revoked ||
+                            code == certificate_expired || code == certificate_unknown || code == unknown_ca))
+        detail += ". Hint: the server refused our client certificate (cert_file)";
+    return error::tls_alert;
 }
 
 } // namespace burrow::detail

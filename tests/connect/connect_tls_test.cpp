@@ -205,3 +205,27 @@ TEST(connect_tls, proxy_certificate_from_the_wrong_ca_is_phase_proxy_tls) {
         EXPECT_TRUE(request.empty());
     }, 20s);
 }
+
+TEST(connect_tls, a_server_requiring_a_client_certificate_fails_in_phase_tls_naming_the_alert) {
+    // TLS 1.3: the server refuses the missing certificate after the TLS handshake, so the alert
+    // arrives with the upgrade's first read; connect() still reports a TLS failure.
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        tls_options server = tls_server_options("server");
+        server.require_client_certificate = true;
+        auto server_ctx = tls_context_or_throw(make_server_context(server));
+        auto acceptor = tls_listen(io);
+        tls_result seen;
+        const std::string url = "wss://localhost:" + std::to_string(tls_port(acceptor)) + "/";
+        auto [r, done] = co_await (talk(url, tls_connect_options()) && [&]() -> asio::awaitable<int> {
+            co_await tls_wss_echo_once(acceptor, server_ctx, seen);
+            co_return 0;
+        }());
+        EXPECT_FALSE(r.ok);
+        EXPECT_EQ(r.phase, connect_phase::tls) << r.error;
+        EXPECT_EQ(r.ec, error::tls_alert) << r.error;
+        EXPECT_NE(r.error.find("certificate required"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("--cert"), std::string::npos) << r.error;
+        EXPECT_TRUE(seen.ec) << "the server accepted a client without a certificate";
+    }, 20s);
+}

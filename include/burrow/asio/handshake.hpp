@@ -5,6 +5,7 @@
 
 #include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/detail/end_of_stream.hpp>
+#include <burrow/asio/detail/stream_error.hpp>
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
 #include <burrow/http/head_parser.hpp>
@@ -34,6 +35,9 @@ struct handshake_result {
     std::string status_line;            ///< the server's status line (also on failure)
     std::string response_head;          ///< the server's whole response head, headers included
     std::string body_start;             ///< a refusal's body, as text (on failure)
+    /// What the transport said when it failed, e.g. for ec == error::tls_alert `the server sent
+    /// the alert "certificate required" (116)` (a TLS 1.3 server refusing our certificate).
+    std::string detail;
     explicit operator bool() const noexcept { return !ec; }
     /// One line for a person: "upgrade refused: HTTP/1.1 403 Forbidden: <body>".
     std::string message() const;
@@ -94,6 +98,8 @@ inline std::string handshake_result::message() const {
     if (!ec)
         return "upgraded";
     std::string out = "WebSocket upgrade failed: " + ec.message();
+    if (!detail.empty())
+        out += ": " + detail;
     if (!status_line.empty())
         out += ": " + status_line;
     if (!body_start.empty())
@@ -122,7 +128,7 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
     auto [wec, written] =
         co_await boost::asio::async_write(s, boost::asio::buffer(*request), boost::asio::as_tuple(boost::asio::use_awaitable));
     if (wec) {
-        out.ec = wec;
+        out.ec = explain_stream_error(s, wec, out.detail);
         co_return;
     }
     std::string buffer(reinterpret_cast<const char*>(already.data()), already.size());
@@ -131,7 +137,7 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
     http::head head;
     auto [ec, size] = co_await co_read_head(s, buffer, parser, storage, head);
     if (ec) {
-        out.ec = ec;
+        out.ec = explain_stream_error(s, ec, out.detail);
         out.body_start = text_of(buffer);
         if (options.trace && !buffer.empty())
             options.trace(handshake_trace_direction::from_server, proxy::redact_head(buffer));

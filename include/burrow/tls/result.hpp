@@ -29,9 +29,9 @@ struct tls_result {
     boost::system::error_code ec;
     tls_peer peer = tls_peer::origin;  ///< which session this is
     std::string host;                  ///< the name or address verified (clients)
-    /// Specifics: the alert received ("handshake_failure"), wolfSSL's reason (for a non-TLS
-    /// answer, the record-layer error; the answer's own bytes are not quoted yet), the file that
-    /// could not be loaded...
+    /// Specifics: the alert received ("handshake_failure"), for a non-TLS answer the first line the
+    /// peer sent (`the server answered "HTTP/1.1 400 Bad Request"`) and wolfSSL's record-layer
+    /// error, the file that could not be loaded...
     std::string detail;
     /// The peer's certificate: on success the leaf; on a verification failure the certificate that
     /// failed (for an unknown issuer: the one whose issuer is not trusted).

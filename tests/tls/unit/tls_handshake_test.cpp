@@ -1,6 +1,7 @@
 // co_tls_handshake / co_tls_accept against in-process TLS servers on 127.0.0.1, with certificates
 // made by openssl at test time: the good path (SNI, ALPN, IP SANs, mutual TLS) and every failure
 // with its error code and the words its message must contain.
+#include <burrow/asio/detail/stream_error.hpp>
 #include <burrow/asio/tls.hpp>
 
 #include "asio_run.hpp"
@@ -198,6 +199,12 @@ TEST(tls_handshake, an_expired_certificate_gives_its_end_date) {
     EXPECT_TRUE(contains(r.client.message(), "2020")) << r.client.message();
 }
 
+TEST(tls_handshake, a_certificate_not_valid_yet_gives_its_start_date) {
+    const auto r = handshake_with("not-yet-valid", "localhost", tls_client_options());
+    EXPECT_EQ(r.client.ec, error::tls_certificate_not_yet_valid) << r.client.message();
+    EXPECT_TRUE(contains(r.client.message(), "2099")) << r.client.message();
+}
+
 TEST(tls_handshake, insecure_skip_verify_accepts_an_untrusted_wrong_name_and_says_what_it_skipped) {
     tls_options o = tls_client_options();
     o.insecure_skip_verify = true;
@@ -210,8 +217,10 @@ TEST(tls_handshake, insecure_skip_verify_accepts_an_untrusted_wrong_name_and_say
 }
 
 TEST(tls_handshake, a_client_certificate_is_required_by_a_mutual_tls_server) {
-    auto mtls_server = [](const tls_options& client, tls_result& client_seen, tls_result& server_seen,
-                          boost::system::error_code& first_read) {
+    // first_read: the client's first read after its handshake, explained (detail/stream_error.hpp).
+    std::string first_read_detail;
+    auto mtls_server = [&first_read_detail](const tls_options& client, tls_result& client_seen,
+                                            tls_result& server_seen, boost::system::error_code& first_read) {
         run([&](asio::io_context& io) -> asio::awaitable<void> {
             tls_options server = tls_server_options("server");
             server.require_client_certificate = true;
@@ -225,7 +234,7 @@ TEST(tls_handshake, a_client_certificate_is_required_by_a_mutual_tls_server) {
                     // TLS 1.3: the server judges our certificate after our handshake is done.
                     std::array<char, 16> buf;
                     auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
-                    first_read = ec;
+                    first_read = burrow::detail::explain_stream_error(s, ec, first_read_detail);
                 }
             };
             auto server_side = [&]() -> asio::awaitable<void> {
@@ -251,6 +260,10 @@ TEST(tls_handshake, a_client_certificate_is_required_by_a_mutual_tls_server) {
         if (client_seen.ec) {
             EXPECT_EQ(client_seen.ec, error::tls_alert) << client_seen.message();
             EXPECT_TRUE(contains(client_seen.message(), "client certificate")) << client_seen.message();
+        } else {
+            // TLS 1.3: the refusal is an alert at the first read, explained as such.
+            EXPECT_EQ(first_read, error::tls_alert) << first_read.message();
+            EXPECT_TRUE(contains(first_read_detail, "client certificate")) << first_read_detail;
         }
     }
     {

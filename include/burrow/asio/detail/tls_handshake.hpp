@@ -22,7 +22,10 @@ boost::asio::awaitable<tls_result> co_tls_run_handshake(boost::asio::ssl::stream
         auto [ec] = co_await s.async_handshake(type, boost::asio::as_tuple(boost::asio::use_awaitable));
         co_return ec;
     };
+    tls_received_prefix prefix;
+    tls_start_recording(s.native_handle(), prefix);
     auto ec = co_await detail::co_before(run(), clock::now() + timeout);
+    tls_stop_recording(s.native_handle(), prefix);
     if (!ec) {
         tls_result out;
         out.ec = error::tls_timeout;
@@ -30,7 +33,7 @@ boost::asio::awaitable<tls_result> co_tls_run_handshake(boost::asio::ssl::stream
         out.host = std::move(host);
         co_return out;
     }
-    co_return tls_outcome(s.native_handle(), *ec, *record, which, std::move(host));
+    co_return tls_outcome(s.native_handle(), *ec, *record, prefix, which, std::move(host));
 }
 
 template <class NextLayer>

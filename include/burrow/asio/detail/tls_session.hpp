@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/verify_context.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <array>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -21,6 +23,22 @@ struct tls_verify_record {
     bool name_mismatch = false;   ///< the chain was trusted but the certificate does not name the host
     tls_certificate_info failed;  ///< the certificate that failed
 };
+
+/// The first bytes the peer sent during one handshake, kept so that an answer that is not TLS at
+/// all ("HTTP/1.1 400 Bad Request") can be quoted: wolfSSL reads them itself and says only
+/// "record layer length error". Installed on the session's read callback for the handshake only.
+struct tls_received_prefix {
+    static constexpr std::size_t capacity = 64;
+    std::array<char, capacity> bytes{};
+    std::size_t size = 0;
+    void* inner_context = nullptr;  // wolfSSL's own read context, handed on to its BIO reader
+};
+
+/// Starts recording what the session reads into `prefix` (which must outlive the recording).
+void tls_start_recording(void* ssl, tls_received_prefix& prefix) noexcept;
+
+/// Restores the session's own read callback; the session then reads as if never recorded.
+void tls_stop_recording(void* ssl, const tls_received_prefix& prefix) noexcept;
 
 /// Asio verify callback: records the first failure and checks the host name on the peer's own
 /// certificate. With `skip` (insecure_skip_verify) it accepts everything but still records.
@@ -53,7 +71,8 @@ void tls_prepare_server(void* ssl, const tls_options& options);
 /// The result of a finished handshake: on success the session's parameters; on failure the
 /// burrow error that explains `io_error` (from the verify record, the alert history, wolfSSL's
 /// last error) and the details for the message.
+/// `prefix`: what the peer sent first (quoted when it is not TLS).
 tls_result tls_outcome(void* ssl, boost::system::error_code io_error, const tls_verify_record& record,
-                       tls_peer which, std::string host);
+                       const tls_received_prefix& prefix, tls_peer which, std::string host);
 
 } // namespace burrow::detail
