@@ -21,8 +21,13 @@ const char* phase_key(phase p) noexcept;
 const char* phase_label(phase p) noexcept;
 
 struct bench_options {
-    std::string url;                  ///< ws://host:port/path, or tcp://host:port (raw TCP echo)
+    std::string url;                  ///< ws:// or wss://host:port/path, or tcp://host:port (raw TCP echo)
     std::string proxy;                ///< empty: direct
+    // wss:// only (burrow's tls_options for the server's session):
+    std::string ca_file;              ///< extra trusted roots (PEM), added to the system store
+    std::string cert_file;            ///< client certificate (PEM) for mutual TLS, with key_file
+    std::string key_file;             ///< its private key (PEM)
+    bool insecure = false;            ///< do not verify the server's certificate (tests only)
     std::size_t connections = 1;
     std::size_t message_size = 20;
     double duration_s = 10;           ///< load phase length (ignored when messages > 0)
@@ -33,7 +38,7 @@ struct bench_options {
     double ramp_rate = 0;             ///< new connections per second (0: all at once)
     unsigned threads = 1;
     bool idle = false;                ///< connect, hold the connections for duration_s, send nothing
-    double connect_timeout_s = 15;    ///< per connection, all setup phases together
+    double connect_timeout_s = 15;    ///< per connection: the TLS handshake, and again the upgrade
     bool json = false;
     bool progress = false;            ///< the live line (only on a terminal)
 };

@@ -1,14 +1,15 @@
 // The load generator itself. Threads: one io_context each (concurrency hint 1: no locking inside
 // Asio), connections spread round robin. A connection is one coroutine: setup (TCP or proxy
-// CONNECT, then the upgrade), a wait for the common start, then either the closed loop (send up to
-// `pipeline` messages, then one more per echo) or the open loop (a writer on a fixed schedule and a
-// reader; the round trip is measured from the *intended* send time, so a stalled server cannot
-// hide its stall: no coordinated omission).
+// CONNECT, TLS for wss://, then the upgrade), a wait for the common start, then either the closed
+// loop (send up to `pipeline` messages, then one more per echo) or the open loop (a writer on a
+// fixed schedule and a reader; the round trip is measured from the *intended* send time, so a
+// stalled server cannot hide its stall: no coordinated omission).
 #include "load.hpp"
 
 #include <burrow/asio/connect_via_proxy.hpp>
 #include <burrow/asio/handshake.hpp>
 #include <burrow/asio/stream.hpp>
+#include <burrow/asio/tls.hpp>
 #include <burrow/proxy/proxy_url.hpp>
 #include <burrow/ws/handshake.hpp>
 
@@ -20,6 +21,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -43,7 +46,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using clock = std::chrono::steady_clock;
-using ws_stream = burrow::websocket::stream<tcp::socket>;
+using tls_stream = asio::ssl::stream<tcp::socket>;
 
 std::uint64_t ns_between(clock::time_point a, clock::time_point b) {
     return b <= a ? 0 : static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
@@ -103,6 +106,10 @@ struct shared_state {
     ws::ws_url url;
     std::optional<proxy::proxy_url> proxy;
     tcp::endpoint target;                   // resolved once (direct connections)
+    // wss://: one client context for every connection and thread (trusted roots parsed once, as a
+    // long-running client would), and the per-session settings.
+    std::optional<asio::ssl::context> tls_context;
+    tls_options tls;
     std::vector<std::byte> payload;         // the message every connection sends
     std::vector<std::unique_ptr<worker>> workers;
     std::atomic<std::size_t> settled{0};    // connections up or failed
@@ -158,10 +165,11 @@ void count_echo(worker& w, clock::time_point sent, clock::time_point now) {
     w.last_receive = now;
 }
 
-// The two transports behind one interface: a WebSocket stream, or raw TCP (the baseline: S bytes
-// out, S bytes back).
+// The two transports behind one interface: a WebSocket stream (over TCP or TLS), or raw TCP (the
+// baseline: S bytes out, S bytes back).
+template <class NextLayer>
 struct ws_channel {
-    ws_stream ws;
+    websocket::stream<NextLayer> ws;
     ws::opcode type;
     asio::awaitable<boost::system::error_code> send(std::span<const std::byte> p) { return ws.co_write(p, type); }
     asio::awaitable<boost::system::error_code> receive() {
@@ -344,6 +352,48 @@ asio::awaitable<void> hold_until_end(worker& w) {
     (void)co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+// The upgrade over `next` (a socket, or a TLS stream for wss://), then the load on the WebSocket
+// stream that takes `next` over, then the close handshake.
+template <class NextLayer>
+asio::awaitable<void> upgrade_and_run(worker& w, NextLayer& next, const std::vector<std::byte>& leftover,
+                                      std::size_t index) {
+    auto& s = w.shared;
+    const auto& o = s.options;
+    const auto t0 = clock::now();
+    handshake_options hs;
+    hs.timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.connect_timeout_s));
+    handshake_result upgraded = co_await co_handshake(next, s.url, hs, leftover);
+    if (!upgraded) {
+        note_error(w, phase::upgrade, upgraded.message());
+        settle(w);
+        co_return;
+    }
+    w.result.setup_ns[static_cast<std::size_t>(phase::upgrade)].record(ns_between(t0, clock::now()));
+    ++w.result.connections_up;
+    w.live.up.fetch_add(1, std::memory_order_relaxed);
+    websocket::stream_options so;
+    so.close_timeout = std::chrono::seconds(3);
+    if (o.idle) {  // idle connections hold as little memory as the stream allows
+        so.read_buffer_size = 0;
+        so.write_buffer_size = 0;
+    } else {
+        so.read_buffer_size = std::clamp<std::size_t>(s.payload.size() + 16, 4096, 64 * 1024);
+    }
+    ws_channel<NextLayer> ch{websocket::stream<NextLayer>(std::move(next), ws::role::client, so, upgraded.leftover),
+                             o.binary ? ws::opcode::binary : ws::opcode::text};
+    settle(w);
+    co_await wait_for_start(w);
+    if (o.idle)
+        co_await hold_until_end(w);
+    else
+        co_await run_load(w, ch, index);
+    if (ch.ws.is_open()) {
+        auto ec = co_await ch.close();
+        if (ec && ec != burrow::error::closed)
+            note_error(w, phase::close, ec.message());
+    }
+}
+
 asio::awaitable<void> connection(worker& w, std::size_t index) {
     auto& s = w.shared;
     const auto& o = s.options;
@@ -354,8 +404,16 @@ asio::awaitable<void> connection(worker& w, std::size_t index) {
     }
     tcp::socket socket(w.io);
     std::vector<std::byte> leftover;
-    bool up = co_await open_transport(w, socket, leftover);
-    if (up && s.raw_tcp) {
+    if (!co_await open_transport(w, socket, leftover)) {
+        settle(w);
+        co_return;
+    }
+    if (s.raw_tcp) {
+        if (!leftover.empty()) {  // nothing was sent yet, so nothing can have been echoed
+            note_error(w, phase::proxy_connect, "the proxy sent bytes of the tunnel before any were sent");
+            settle(w);
+            co_return;
+        }
         ++w.result.connections_up;
         w.live.up.fetch_add(1, std::memory_order_relaxed);
         settle(w);
@@ -368,46 +426,25 @@ asio::awaitable<void> connection(worker& w, std::size_t index) {
         (void)co_await ch.close();
         co_return;
     }
-    handshake_result upgraded;
-    if (up) {
-        const auto t0 = clock::now();
-        handshake_options hs;
-        hs.timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.connect_timeout_s));
-        upgraded = co_await co_handshake(socket, s.url, hs, leftover);
-        if (!upgraded) {
-            note_error(w, phase::upgrade, upgraded.message());
-            up = false;
-        } else {
-            w.result.setup_ns[static_cast<std::size_t>(phase::upgrade)].record(ns_between(t0, clock::now()));
-        }
+    if (!s.url.secure) {
+        co_await upgrade_and_run(w, socket, leftover, index);
+        co_return;
     }
-    if (!up) {
+    if (!leftover.empty()) {  // the ClientHello must be the first byte of the tunnel
+        note_error(w, phase::tls, "the proxy sent bytes of the tunnel before the TLS ClientHello");
         settle(w);
         co_return;
     }
-    ++w.result.connections_up;
-    w.live.up.fetch_add(1, std::memory_order_relaxed);
-    websocket::stream_options so;
-    so.close_timeout = std::chrono::seconds(3);
-    if (o.idle) {  // idle connections hold as little memory as the stream allows
-        so.read_buffer_size = 0;
-        so.write_buffer_size = 0;
-    } else {
-        so.read_buffer_size = std::clamp<std::size_t>(s.payload.size() + 16, 4096, 64 * 1024);
+    tls_stream tls(std::move(socket), *s.tls_context);
+    const auto t0 = clock::now();
+    const tls_result session = co_await co_tls_handshake(tls, s.url.host, s.tls);
+    if (session.ec) {
+        note_error(w, phase::tls, session.message());
+        settle(w);
+        co_return;
     }
-    ws_channel ch{ws_stream(std::move(socket), ws::role::client, so, upgraded.leftover),
-                  o.binary ? ws::opcode::binary : ws::opcode::text};
-    settle(w);
-    co_await wait_for_start(w);
-    if (o.idle)
-        co_await hold_until_end(w);
-    else
-        co_await run_load(w, ch, index);
-    if (ch.ws.is_open()) {
-        auto ec = co_await ch.close();
-        if (ec && ec != burrow::error::closed)
-            note_error(w, phase::close, ec.message());
-    }
+    w.result.setup_ns[static_cast<std::size_t>(phase::tls)].record(ns_between(t0, clock::now()));
+    co_await upgrade_and_run(w, tls, leftover, index);
 }
 
 void print_progress(const shared_state& s, double elapsed, std::uint64_t received, std::uint64_t rate, std::uint64_t up,
@@ -433,12 +470,24 @@ std::string check_options(const bench_options& o) {
         return "--rate and --ramp-rate must not be negative";
     if (o.idle && o.messages != 0)
         return "--idle holds connections for --duration; it sends no messages";
-    const bool tcp = o.url.starts_with("tcp://");
-    if (tcp) {
-        if (!o.proxy.empty())
-            return "--proxy works with ws:// URLs only";
+    if (!o.proxy.empty()) {
+        auto p = proxy::parse_proxy_url(o.proxy);
+        if (!p)
+            return "not a proxy URL: " + o.proxy + " (" + p.error().message() + ")";
+        if (p->scheme == proxy::proxy_scheme::https)
+            return "https:// proxies are not supported by burrow-bench (http://, socks5://, socks5h://)";
+    }
+    const bool tls_option = !o.ca_file.empty() || !o.cert_file.empty() || !o.key_file.empty() || o.insecure;
+    if (o.cert_file.empty() != o.key_file.empty())
+        return "--cert and --key go together";
+    if (o.url.starts_with("tcp://")) {
         if (o.message_size == 0)
             return "tcp:// needs --message-size of at least 1";
+        if (tls_option)
+            return "--cacert, --cert, --key and --insecure are for wss:// URLs";
+        auto url = ws::parse_ws_url("ws://" + o.url.substr(6));
+        if (!url)
+            return "not a tcp://host:port URL: " + o.url;
         return {};
     }
     if (!o.url.starts_with("ws://") && !o.url.starts_with("wss://"))
@@ -446,13 +495,8 @@ std::string check_options(const bench_options& o) {
     auto url = ws::parse_ws_url(o.url);
     if (!url)
         return "not a ws:// URL: " + o.url + " (" + url.error().message() + ")";
-    if (url->secure)
-        return "wss:// is not supported yet (TLS lands with issue 5)";
-    if (!o.proxy.empty()) {
-        auto p = proxy::parse_proxy_url(o.proxy);
-        if (!p)
-            return "not a proxy URL: " + o.proxy + " (" + p.error().message() + ")";
-    }
+    if (!url->secure && tls_option)
+        return "--cacert, --cert, --key and --insecure are for wss:// URLs";
     return {};
 }
 
@@ -468,6 +512,23 @@ bench_report run_bench(const bench_options& options) {
     }
     if (!options.proxy.empty())
         s.proxy = *proxy::parse_proxy_url(options.proxy);
+
+    bench_report report;
+    report.options = options;
+    if (s.url.secure) {
+        s.tls.ca_file = options.ca_file;
+        s.tls.cert_file = options.cert_file;
+        s.tls.key_file = options.key_file;
+        s.tls.insecure_skip_verify = options.insecure;
+        s.tls.handshake_timeout = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.connect_timeout_s));
+        auto made = make_client_context(s.tls);
+        if (!made) {  // every connection would fail the same way: say so once per connection
+            report.result.errors[static_cast<std::size_t>(phase::tls)] = options.connections;
+            report.result.first_error[static_cast<std::size_t>(phase::tls)] = made.message();
+            return report;
+        }
+        s.tls_context.emplace(std::move(*made.context));
+    }
     s.payload.resize(options.message_size);
     for (std::size_t i = 0; i < s.payload.size(); ++i)  // valid UTF-8 for text messages
         s.payload[i] = static_cast<std::byte>('a' + i % 26);
@@ -477,8 +538,6 @@ bench_report run_bench(const bench_options& options) {
     for (unsigned t = 0; t < threads; ++t)
         s.workers.push_back(std::make_unique<worker>(s));
 
-    bench_report report;
-    report.options = options;
     if (!s.proxy) {
         asio::io_context resolver_io(1);
         tcp::resolver resolver(resolver_io);

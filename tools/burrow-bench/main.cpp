@@ -14,15 +14,21 @@ int main(int argc, char** argv) {
                  "--proxy), waits until all are up, then echoes messages for --duration seconds (or --messages in "
                  "all) and reports setup times per phase, messages/s, MB/s and round-trip percentiles.\n\n"
                  "  burrow-bench ws://127.0.0.1:9001/ --connections 100 --message-size 1024 --duration 10\n"
-                 "  burrow-bench ws://echo.example/ --proxy http://proxy:3128 --rate 5000 --json\n"};
+                 "  burrow-bench ws://echo.example/ --proxy http://proxy:3128 --rate 5000 --json\n"
+                 "  burrow-bench wss://localhost:9443/ --cacert ca.pem --connections 100 --idle --duration 1\n"};
     app.footer(
-        "URL: ws://host[:port][/path] (wss:// not supported yet), or tcp://host:port for a raw TCP echo baseline "
-        "(sends --message-size bytes, reads as many back).\n"
+        "URL: ws://host[:port][/path], wss://host[:port][/path] (TLS: the server's certificate is verified against "
+        "the system CA store plus --cacert, and must name the host; one TLS context serves every connection), or "
+        "tcp://host:port for a raw TCP echo baseline (sends --message-size bytes, reads as many back; works with "
+        "--proxy too: the same bytes through the same CONNECT tunnel, without WebSocket).\n"
+        "Setup phases, each timed per connection: tcp (direct only), proxy_connect (with --proxy: TCP to the proxy "
+        "and its CONNECT or SOCKS5 exchange), tls (wss://), upgrade (the HTTP 101). The setup rate is "
+        "connections_up / setup_seconds (with --ramp-rate, the ramp bounds it).\n"
         "Closed loop (default): each connection keeps --pipeline messages in flight and sends the next when an echo "
         "arrives. Open loop (--rate): messages leave on a fixed schedule, and the round trip is measured from the "
         "intended send time, so a stalling server shows as latency (no coordinated omission).\n"
         "--json keys: url, proxy, mode, connections, message_size, binary, pipeline, rate, threads, connections_up, "
-        "setup_seconds, setup_us.{tcp,proxy_connect,tls,upgrade}.{count,min,p50,p90,p99,p99.9,max,mean}, "
+        "setup_seconds, setup_connections_per_second, setup_us.{tcp,proxy_connect,tls,upgrade}.{count,min,p50,p90,p99,p99.9,max,mean}, "
         "window_seconds, messages_sent, messages, bytes, messages_per_second, mb_per_second, "
         "rtt_us.{count,min,p50,p90,p99,p99.9,max,mean}, client_cpu_seconds, client_cpu_us_per_message, "
         "errors.{tcp,proxy_connect,tls,upgrade,transfer,close}, errors_total, first_errors.\n"
@@ -38,7 +44,12 @@ int main(int argc, char** argv) {
     app.add_option("-m,--messages", o.messages, "send this many messages in all instead of running for --duration")
         ->excludes(duration);
     app.add_option("--proxy", o.proxy, "tunnel every connection through this proxy (http://[user:pass@]host:port, "
-                                       "socks5://, socks5h://)");
+                                       "socks5://, socks5h://; not https://)");
+    app.add_option("--cacert,--ca-file", o.ca_file, "wss://: PEM file of extra CAs to trust for the server (added to "
+                                                    "the system store)");
+    app.add_option("--cert", o.cert_file, "wss://: client certificate (PEM) for mutual TLS (with --key)");
+    app.add_option("--key", o.key_file, "wss://: private key (PEM) of --cert");
+    app.add_flag("--insecure", o.insecure, "wss://: do NOT verify the server's certificate or name (testing only)");
     app.add_option("-r,--rate", o.rate, "open loop: messages per second over all connections (0: closed loop)")
         ->capture_default_str();
     app.add_option("-p,--pipeline", o.pipeline, "closed loop: messages in flight per connection")->capture_default_str();
@@ -50,7 +61,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_flag("--idle", o.idle, "only connect, hold the connections open for --duration, send nothing (memory "
                                    "per idle connection)");
-    app.add_option("--connect-timeout", o.connect_timeout_s, "seconds allowed for each connection's upgrade")
+    app.add_option("--connect-timeout", o.connect_timeout_s,
+                   "seconds allowed for each connection's TLS handshake, and again for its upgrade")
         ->capture_default_str();
     app.add_flag("--json", o.json, "print one JSON document instead of the table");
     CLI11_PARSE(app, argc, argv);

@@ -47,6 +47,8 @@ nlohmann::json to_json(const bench_report& r) {
     j["threads"] = o.threads;
     j["connections_up"] = res.connections_up;
     j["setup_seconds"] = r.setup_seconds;
+    j["setup_connections_per_second"] =
+        r.setup_seconds > 0 ? static_cast<double>(res.connections_up) / r.setup_seconds : 0.0;
     nlohmann::json setup = nlohmann::json::object();
     for (std::size_t p = 0; p < setup_phase_count; ++p)
         if (res.setup_ns[p].count() != 0)
@@ -88,7 +90,10 @@ void print_table(std::ostream& out, const bench_report& r) {
                                           : "closed loop, pipeline " + std::to_string(o.pipeline))
         << ", " << o.threads << " thread(s)\n\n";
     out << "connections up: " << res.connections_up << "/" << o.connections << " in " << fmt("%.3f", r.setup_seconds)
-        << " s\n";
+        << " s"
+        << (r.setup_seconds > 0 ? " (" + fmt("%.0f", static_cast<double>(res.connections_up) / r.setup_seconds) + "/s)"
+                                : std::string())
+        << "\n";
     char line[200];
     std::snprintf(line, sizeof line, "  %-14s %10s %10s %10s %10s %10s\n", "setup phase", "p50", "p90", "p99", "max",
                   "count");
