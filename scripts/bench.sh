@@ -3,7 +3,8 @@
 # of the runtime-dispatched kernels a packaged binary gets), runs them with repetitions and prints
 # one table per measurement (scripts/bench_table.py). Results: bench-results/codec.json and
 # bench-results/codec.md. `scripts/bench.sh e2e` runs the end-to-end race instead (echo servers
-# against burrow-bench, scripts/bench_e2e.py): bench-results/e2e.json, e2e.md and e2e.svg.
+# against burrow-bench, scripts/bench_e2e.py): bench-results/e2e.json, e2e.md and e2e.svg, and the
+# table and chart again under docs/bench/ (tracked, shown by the README).
 set -euo pipefail
 
 usage() {
@@ -29,10 +30,19 @@ burrow, Boost.Beast, websocketpp, plain TCP), then runs each server pinned to co
 burrow-bench on core 1, back to back: 20 B, 1 KiB and 64 KiB messages over 1, 100 and 1000
 connections, medians of repetitions; server CPU per message, messages/s and the ratios
 burrow/Beast and burrow/websocketpp; memory per idle connection (10,000 open); system calls per
-message (strace); burrow-bench against a Beast client. Writes bench-results/e2e.json, e2e.md and
-e2e.svg. Environment (see scripts/bench_e2e.py): E2E_SECONDS (3), E2E_REPS (3), E2E_SIZES,
-E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT_CONNECTIONS, E2E_BINARY.
-The default settings take about 10 minutes.
+message (strace); burrow-bench against a Beast client; then through squid (started on 127.0.0.1
+from scripts/fixtures/squid.sh, pinned to core 0): connection setup rate with per-phase
+percentiles and echo messages/s at 20 B and 1 KiB, burrow's echo server through squid against
+the plain TCP echo through the same squid (a raw CONNECT tunnel) and both directly.
+Writes bench-results/e2e.json, e2e.md and e2e.svg, and copies the table and the chart to
+docs/bench/e2e.md and docs/bench/e2e.svg (tracked: the README shows the chart; commit them from a
+run worth showing). Environment (see scripts/bench_e2e.py): E2E_SECONDS (3), E2E_REPS (3),
+E2E_SIZES, E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT_CONNECTIONS,
+E2E_BINARY; squid: E2E_SQUID_SECONDS (2 s per echo run; 0 skips squid), E2E_SQUID_REPS (2),
+E2E_SQUID_CONNECTIONS (100), E2E_SQUID_SETUP (200 connections for the setup rate),
+E2E_SQUID_SIZES (20,1024); E2E_DOCS=0 leaves docs/bench/ alone.
+The default settings take about 11 minutes (the squid part about 1).
+An existing build dir keeps its other options (tests, examples); a new one is made without them.
 
 For numbers worth quoting, run on a quiet machine with frequency scaling off.
 USAGE
@@ -67,7 +77,8 @@ reps=${REPS:-5}
 setup_args=(--wrap-mode=nodownload -Dbuildtype=release -Dbenchmarks=true -Dtests=false -Dexamples=false
             -Dfuzz=false)
 if [[ -f $dir/meson-private/coredata.dat ]]; then
-    meson setup --reconfigure "$dir" "${setup_args[@]}" >/dev/null ||
+    # Only what the numbers depend on: a build dir that also runs the tests keeps them.
+    meson setup --reconfigure "$dir" --wrap-mode=nodownload -Dbuildtype=release -Dbenchmarks=true >/dev/null ||
         meson setup --wipe "$dir" "${setup_args[@]}"
 else
     meson setup "$dir" "${setup_args[@]}"
@@ -81,9 +92,16 @@ if [[ $mode == e2e ]]; then
     mkdir -p bench-results
     /usr/bin/python3 scripts/bench_e2e.py "$dir" --out bench-results
     echo
+    rm -f bench-results/e2e.svg  # never copy a stale chart below
     /usr/bin/python3 scripts/bench_e2e_table.py bench-results/e2e.json --markdown bench-results/e2e.md \
         --svg bench-results/e2e.svg
     echo "==> wrote bench-results/e2e.json, bench-results/e2e.md and bench-results/e2e.svg"
+    if [[ ${E2E_DOCS:-1} != 0 ]]; then
+        mkdir -p docs/bench
+        cp bench-results/e2e.md docs/bench/e2e.md
+        [[ -f bench-results/e2e.svg ]] && cp bench-results/e2e.svg docs/bench/e2e.svg
+        echo "==> copied to docs/bench/e2e.md and docs/bench/e2e.svg (tracked: commit them from a run worth showing)"
+    fi
     exit 0
 fi
 ninja -C "$dir" bench/codec/burrow-codec-bench

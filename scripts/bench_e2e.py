@@ -12,7 +12,11 @@ from /proc/PID/stat around the client run, over the messages the client sent), u
 message. Then: peak RSS per idle connection (10,000 idle connections, VmRSS/VmHWM from
 /proc/PID/status), system calls per message (strace -c -f attached to the server during a short
 run) and the client-side comparison (burrow-bench vs a Beast client against the Beast server,
-client CPU from wait4's rusage).
+client CPU from wait4's rusage). Last, through squid (scripts/fixtures/squid.sh, no
+authentication, on 127.0.0.1, pinned to the server core): the connection setup rate with its
+per-phase percentiles, and echo messages/s at 20 B and 1 KiB, for burrow's echo server through
+squid against the same bytes through the same squid to the plain TCP echo (a raw CONNECT tunnel),
+and both directly.
 
 Environment (defaults in brackets):
   E2E_SECONDS [3]              load phase per run
@@ -23,13 +27,20 @@ Environment (defaults in brackets):
   E2E_STRACE_SECONDS [2]       the strace run (0: skip)
   E2E_CLIENT_CONNECTIONS [1,100]  client-side comparison (empty: skip)
   E2E_BINARY [1]               binary messages (0: text)
+  E2E_SQUID_SECONDS [2]        load phase of each echo run through squid (0: skip squid)
+  E2E_SQUID_REPS [2]           repetitions of the squid comparison (medians)
+  E2E_SQUID_CONNECTIONS [100]  connections of the echo runs through squid
+  E2E_SQUID_SETUP [200]        connections opened at once for the setup rate
+  E2E_SQUID_SIZES [20,1024]    message sizes of the squid echo runs
 """
 import argparse
 import json
 import os
 import re
 import resource
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +48,7 @@ import tempfile
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
+SQUID_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "squid.sh")
 SERVER_CORE = "0"
 CLIENT_CORE = "1"
 
@@ -196,6 +208,148 @@ def strace_run(server, bench, size, seconds, binary, log):
     return result
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pid_cpu_seconds(pid):
+    """utime+stime of a process so far (seconds)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+class Squid:
+    """squid (scripts/fixtures/squid.sh, no authentication) on 127.0.0.1, pinned to the server core."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="burrow-e2e-squid-")
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.out"), "w")
+        # Its own session: squid.sh execs squid, so the group is squid and nothing else of ours.
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, "bash", SQUID_SH, self.dir, str(self.port), "none"],
+                                     stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        with open(os.path.join(self.dir, "server.out")) as f:
+            why = f.read()[-500:]
+        self.stop()
+        raise RuntimeError("squid did not start: " + why)
+
+    def cpu(self):
+        return pid_cpu_seconds(self.proc.pid)
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            # SIGKILL is safe (no cache, no helpers without authentication); TERM takes ~3 s.
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def squid_comparison(bench, e2e, reps, seconds, connections, setup_connections, sizes, binary, log):
+    """burrow's echo server through squid vs the same bytes through the same squid to the TCP echo
+    (a raw CONNECT tunnel), and both directly: setup rate and echo messages/s."""
+    if not os.access("/usr/sbin/squid", os.X_OK):
+        log("  squid not installed (Debian package squid): skipped")
+        return {"skipped": "squid not installed"}
+    burrow = Server("burrow", os.path.join(e2e, "burrow-e2e-echo"), free_port())
+    tcp = Server("tcp", os.path.join(e2e, "tcp-e2e-echo"), free_port())
+    squid = Squid()
+    out = {"config": {"reps": reps, "seconds": seconds, "connections": connections,
+                      "setup_connections": setup_connections, "sizes": sizes, "binary": binary},
+           "setup": [], "echo": []}
+    # (name, server, through squid)
+    paths = [("burrow via squid", burrow, True), ("tcp via squid", tcp, True),
+             ("burrow direct", burrow, False), ("tcp direct", tcp, False)]
+    try:
+        burrow.start()
+        tcp.start()
+        squid.start()
+        log(f"  squid on 127.0.0.1:{squid.port}; {reps} reps, {setup_connections} connections for the setup rate, "
+            f"{connections} connections x {seconds:g} s per echo run")
+        for rep in range(reps):
+            for name, server, via in paths:
+                args = [bench, server.url(), "--connections", str(setup_connections), "--idle", "--duration", "0.2",
+                        "--json"] + (["--proxy", squid.url()] if via else [])
+                doc, _ = run_client(args)
+                setup = doc.get("setup_us", {})
+                r = {"path": name, "rep": rep, "connections_up": doc["connections_up"],
+                     "setup_seconds": doc["setup_seconds"],
+                     "connections_per_second": doc.get("setup_connections_per_second", 0),
+                     "errors": doc["errors_total"], "first_errors": doc.get("first_errors", {})}
+                for phase, v in setup.items():
+                    r[phase] = {k: v[k] for k in ("p50", "p90", "p99", "max")}
+                out["setup"].append(r)
+                log(f"  rep {rep + 1} setup {name:<17} {r['connections_per_second']:>8.0f} conn/s "
+                    + "  ".join(f"{p} p50 {setup[p]['p50']:.0f} us" for p in setup)
+                    + (f"  ERRORS {r['errors']} {r['first_errors']}" if r["errors"] else ""))
+            for size in sizes:
+                for name, server, via in paths:
+                    args = bench_args(bench, server.url(), connections, size, seconds, binary)
+                    if via:
+                        args += ["--proxy", squid.url()]
+                    u0, s0 = server.cpu()
+                    q0 = squid.cpu()
+                    doc, _ = run_client(args)
+                    u1, s1 = server.cpu()
+                    q1 = squid.cpu()
+                    sent = max(doc.get("messages_sent", 0), 1)
+                    r = {"path": name, "rep": rep, "size": size, "connections": connections,
+                         "messages_per_second": doc["messages_per_second"], "mb_per_second": doc["mb_per_second"],
+                         "rtt_p50_us": doc["rtt_us"]["p50"], "rtt_p99_us": doc["rtt_us"]["p99"],
+                         "server_cpu_us_per_message": ((u1 - u0) + (s1 - s0)) * 1e6 / sent,
+                         "squid_cpu_us_per_message": (q1 - q0) * 1e6 / sent if via else 0.0,
+                         "client_cpu_us_per_message": doc.get("client_cpu_us_per_message", 0),
+                         "errors": doc["errors_total"], "connections_up": doc["connections_up"]}
+                    out["echo"].append(r)
+                    log(f"  rep {rep + 1} {size:>5} B {name:<17} {r['messages_per_second']:>9.0f} msg/s  "
+                        f"p50 {r['rtt_p50_us']:.0f} us  server {r['server_cpu_us_per_message']:.2f} us/msg"
+                        + (f"  squid {r['squid_cpu_us_per_message']:.2f} us/msg" if via else "")
+                        + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
+    finally:
+        if squid.proc:
+            squid.stop()
+        burrow.stop()
+        tcp.stop()
+    return out
+
+
+def machine():
+    """Where and when: the numbers mean little without the load around them."""
+    info = {"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+            "loadavg_start": list(os.getloadavg())}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu_model"] = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    try:
+        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                        cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
 def median_by(runs, key_fields, value):
     groups = {}
     for r in runs:
@@ -219,6 +373,11 @@ def main():
     strace_seconds = float(os.environ.get("E2E_STRACE_SECONDS", "2"))
     client_conns = env_list("E2E_CLIENT_CONNECTIONS", "1,100")
     binary = os.environ.get("E2E_BINARY", "1") != "0"
+    squid_seconds = float(os.environ.get("E2E_SQUID_SECONDS", "2"))
+    squid_reps = int(os.environ.get("E2E_SQUID_REPS", "2"))
+    squid_conns = int(os.environ.get("E2E_SQUID_CONNECTIONS", "100"))
+    squid_setup = int(os.environ.get("E2E_SQUID_SETUP", "200"))
+    squid_sizes = env_list("E2E_SQUID_SIZES", "20,1024")
     if idle + 100 > hard:
         print(f"warning: the open-file limit ({hard}) is too low for {idle} idle connections; using {hard - 200}")
         idle = max(hard - 200, 0)
@@ -235,8 +394,8 @@ def main():
         print(msg, flush=True)
 
     doc = {"config": {"seconds": seconds, "reps": reps, "sizes": sizes, "connections": conns, "idle": idle,
-                      "binary": binary, "servers": [s.name for s in servers]},
-           "runs": [], "idle": [], "strace": [], "client": []}
+                      "binary": binary, "servers": [s.name for s in servers], "machine": machine()},
+           "runs": [], "idle": [], "strace": [], "client": [], "squid": {}}
     log(f"==> race: {', '.join(s.name for s in servers)} (+ tcp baseline at 64 KiB); {reps} reps x {seconds:g} s")
     try:
         for s in servers + [tcp]:
@@ -288,7 +447,12 @@ def main():
                             f"{doc['client'][-1]['client_cpu_us_per_message']:.2f} us/msg")
         finally:
             fixed.stop()
+    if squid_seconds > 0:
+        log("==> through squid: setup rate and echo messages/s, burrow vs a raw CONNECT tunnel (TCP echo)")
+        doc["squid"] = squid_comparison(bench, e2e, squid_reps, squid_seconds, squid_conns, squid_setup, squid_sizes,
+                                        binary, log)
 
+    doc["config"]["machine"]["loadavg_end"] = list(os.getloadavg())
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "e2e.json")
     with open(path, "w") as f:

@@ -7,7 +7,10 @@ Tables (medians over the repetitions):
   1. per message size and connection count: messages/s and server CPU us per echoed message for
      each server, and the ratios burrow/Beast and burrow/websocketpp (messages/s: higher is better
      for burrow; CPU: lower is better for burrow), plus burrow/TCP throughput at 64 KiB;
-  2. idle memory per connection; 3. system calls per message; 4. the client-side comparison.
+  2. idle memory per connection; 3. system calls per message; 4. the client-side comparison;
+  5. through squid: setup rate (connections/s, per-phase p50/p99) and echo messages/s of burrow's
+     echo server through squid, against the same bytes through the same squid to the plain TCP echo
+     (a raw CONNECT tunnel) and both directly, with the ratios burrow/tunnel and via squid/direct.
 The chart (gnuplot, SVG): server CPU per message and messages/s per case, one bar per server.
 """
 import argparse
@@ -84,6 +87,12 @@ def render(doc):
     others = [s for s in servers if s != "burrow"]
     out = []
     cfg = doc["config"]
+    m = cfg.get("machine")
+    if m:
+        la = lambda k: "/".join(f"{x:.2f}" for x in m.get(k, [])) or "?"
+        out.append(f"Run {m.get('date_utc', '?')} (commit {m.get('commit') or '?'}) on {m.get('cpus', '?')} CPUs "
+                   f"({m.get('cpu_model') or 'unknown CPU'}); load average (1/5/15 min) {la('loadavg_start')} at the "
+                   f"start, {la('loadavg_end')} at the end.\n")
     out.append(f"Each server on core 0, burrow-bench on core 1; {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
                f"medians; {'binary' if cfg.get('binary', True) else 'text'} messages, closed loop (one message in "
                f"flight per connection).\n")
@@ -156,6 +165,63 @@ def render(doc):
         out.append(table(["size", "conns", "burrow msg/s", "beast msg/s", "ratio", "burrow CPU us/msg",
                           "beast CPU us/msg", "ratio"], rows))
         out.append("")
+
+    if doc.get("squid", {}).get("echo") or doc.get("squid", {}).get("setup"):
+        out.append(render_squid(doc["squid"]))
+    elif doc.get("squid", {}).get("skipped"):
+        out.append(f"### Through squid\n\nskipped: {doc['squid']['skipped']}\n")
+    return "\n".join(out)
+
+
+SQUID_PATHS = ["burrow via squid", "tcp via squid", "burrow direct", "tcp direct"]
+
+
+def render_squid(sq):
+    cfg = sq["config"]
+    out = [f"### Through squid: burrow vs a raw CONNECT tunnel\n",
+           f"squid 5 (scripts/fixtures/squid.sh, no authentication) and the echo servers on core 0, burrow-bench on "
+           f"core 1; {cfg['reps']} repetitions, medians. \"tcp\" is the plain TCP echo server driven with the same "
+           f"bytes (burrow-bench tcp://): through squid it is a raw CONNECT tunnel, the floor for any WebSocket "
+           f"library.\n"]
+    setup = sq.get("setup", [])
+    if setup:
+        pick = lambda path, f: med([r[f] for r in setup if r["path"] == path and r.get(f) is not None])
+        phase = lambda path, ph, q: med([r[ph][q] for r in setup if r["path"] == path and ph in r])
+        rows = []
+        for path in SQUID_PATHS:
+            if not any(r["path"] == path for r in setup):
+                continue
+            errors = sum(r["errors"] for r in setup if r["path"] == path)
+            row = [path, fmt(pick(path, "connections_per_second"))]
+            for ph in ("tcp", "proxy_connect", "upgrade"):
+                row.append(f"{fmt(phase(path, ph, 'p50'))} / {fmt(phase(path, ph, 'p99'))}")
+            row.append(str(errors))
+            rows.append(row)
+        out.append(f"Connection setup: {cfg['setup_connections']} connections opened at once (p50 / p99 in us; "
+                   f"proxy_connect is TCP to squid plus its CONNECT exchange).\n")
+        out.append(table(["path", "conn/s", "tcp", "proxy_connect", "upgrade", "errors"], rows))
+        rb, rt = pick("burrow via squid", "connections_per_second"), pick("tcp via squid", "connections_per_second")
+        out.append(f"\nSetup rate burrow via squid / raw tunnel: {rfmt(ratio(rb, rt))} (the WebSocket upgrade is "
+                   f"the extra round trip)\n")
+    echo = sq.get("echo", [])
+    if echo:
+        rows = []
+        for size in sorted({r["size"] for r in echo}):
+            g = lambda path, f: med([r[f] for r in echo if r["path"] == path and r["size"] == size])
+            rate = {p: g(p, "messages_per_second") for p in SQUID_PATHS}
+            errors = sum(r["errors"] for r in echo if r["size"] == size)
+            rows.append([size_text(size)] + [fmt(rate[p]) for p in SQUID_PATHS] +
+                        [rfmt(ratio(rate["burrow via squid"], rate["tcp via squid"])),
+                         rfmt(ratio(rate["burrow via squid"], rate["burrow direct"])),
+                         fmt(g("burrow via squid", "squid_cpu_us_per_message")),
+                         fmt(g("tcp via squid", "squid_cpu_us_per_message")), str(errors)])
+        out.append(f"Echo throughput: {cfg['connections']} connections, closed loop, {cfg['seconds']:g} s per run "
+                   f"(messages/s).\n")
+        out.append(table(["size"] + SQUID_PATHS + ["burrow/tunnel (squid)", "squid/direct (burrow)",
+                                                   "squid CPU us/msg (burrow)", "squid CPU us/msg (tcp)", "errors"],
+                         rows))
+        out.append("\nTarget: burrow through squid adds no measurable cost over the raw CONNECT tunnel "
+                   "(burrow/tunnel ~1.00x).\n")
     return "\n".join(out)
 
 
@@ -173,14 +239,23 @@ def chart(doc, path):
                 label = f'"{size_text(c[0])}\\n{c[1]} conn"'
                 cpu = [e.get(s, {}).get("server_cpu_us_per_message") or 0 for s in servers]
                 rate = [(e.get(s, {}).get("messages_per_second") or 0) / 1000 for s in servers]
-                f.write(label.replace(" ", "_") + " " + " ".join(f"{v:.3f}" for v in cpu + rate) + "\n")
+                f.write(label + " " + " ".join(f"{v:.3f}" for v in cpu + rate) + "\n")
+        squid_echo = doc.get("squid", {}).get("echo", [])
+        squid_data = os.path.join(tmp, "squid.dat")
+        if squid_echo:
+            with open(squid_data, "w") as f:
+                f.write("size " + " ".join(p.replace(" ", "_") for p in SQUID_PATHS) + "\n")
+                for size in sorted({r["size"] for r in squid_echo}):
+                    rates = [(med([r["messages_per_second"] for r in squid_echo if r["path"] == p and r["size"] == size])
+                              or 0) / 1000 for p in SQUID_PATHS]
+                    f.write(f'"{size_text(size)}" ' + " ".join(f"{v:.3f}" for v in rates) + "\n")
         n = len(servers)
         cpu_cols = ", ".join(f"'{data}' using {i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         rate_cols = ", ".join(f"'{data}' using {n + i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         script = f"""
-set terminal svg size 1100,760 dynamic enhanced font 'sans,11'
+set terminal svg size 1100,{1140 if squid_echo else 760} dynamic noenhanced font 'sans,11'
 set output '{path}'
-set multiplot layout 2,1 title 'burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians)'
+set multiplot layout {3 if squid_echo else 2},1 title 'burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -190,11 +265,18 @@ set logscale y
 set ylabel 'server CPU us per message (lower is better)'
 plot {cpu_cols}
 unset logscale y
+set yrange [0:*]
 set ylabel 'thousand messages/s (higher is better)'
 plot {rate_cols}
-unset multiplot
 """
-        script = script.replace("_conn", " conn")
+        if squid_echo:
+            cols = ", ".join(f"'{squid_data}' using {i + 2}:xtic(1) title '{p}'" for i, p in enumerate(SQUID_PATHS))
+            script += f"""
+set ylabel 'through squid: thousand messages/s'
+set xlabel 'burrow through squid vs a raw CONNECT tunnel (TCP echo) through the same squid, and both direct'
+plot {cols}
+"""
+        script += "unset multiplot\n"
         r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
         if r.returncode != 0:
             print("gnuplot failed: " + r.stderr, file=sys.stderr)

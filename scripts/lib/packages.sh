@@ -41,12 +41,14 @@ BURROW_TEST_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_FUZZ_PACKAGES[@]}"
                       "${BURROW_INTEGRATION_PACKAGES[@]}" "${BURROW_INTEROP_PACKAGES[@]}")
 
 # What scripts/bench.sh e2e adds: the websocketpp server it races, strace for system call counts,
-# gnuplot for the chart, taskset (util-linux) to pin the server and the load generator.
+# gnuplot for the chart, taskset (util-linux) to pin the server and the load generator, squid for
+# the comparison through a proxy.
 BURROW_E2E_PACKAGES=(
     libwebsocketpp-dev
     strace
     gnuplot-nox
     util-linux
+    squid
 )
 
 # Everything scripts/bench.sh uses.
