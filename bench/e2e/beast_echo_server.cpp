@@ -6,9 +6,6 @@
 #include "server_main.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -41,21 +38,6 @@ asio::awaitable<void> session(tcp::socket socket) {
     }
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
-    for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (!ec)
-            asio::co_spawn(acceptor.get_executor(), session(std::move(socket)), asio::detached);
-    }
-}
-
 } // namespace
 
-int main(int argc, char** argv) {
-    const auto where = burrow::e2e::parse_listen_args(argc, argv, "beast-e2e-echo");
-    asio::io_context io(1);
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(where.host), where.port));
-    burrow::e2e::announce(where, acceptor.local_endpoint().port());
-    asio::co_spawn(io, accept_loop(acceptor), asio::detached);
-    io.run();
-}
+int main(int argc, char** argv) { return burrow::e2e::serve(argc, argv, "beast-e2e-echo", session); }
