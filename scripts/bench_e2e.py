@@ -347,6 +347,13 @@ def machine():
                                         cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
     except OSError:
         pass
+    try:  # uncommitted changes to what is measured make the commit alone misleading
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "lib", "include", "bench", "tools"],
+                               capture_output=True, text=True,
+                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))).stdout
+        info["uncommitted"] = sorted(line[3:] for line in dirty.splitlines())
+    except OSError:
+        pass
     return info
 
 

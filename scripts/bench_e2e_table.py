@@ -92,7 +92,8 @@ def render(doc):
         la = lambda k: "/".join(f"{x:.2f}" for x in m.get(k, [])) or "?"
         out.append(f"Run {m.get('date_utc', '?')} (commit {m.get('commit') or '?'}) on {m.get('cpus', '?')} CPUs "
                    f"({m.get('cpu_model') or 'unknown CPU'}); load average (1/5/15 min) {la('loadavg_start')} at the "
-                   f"start, {la('loadavg_end')} at the end.\n")
+                   f"start, {la('loadavg_end')} at the end."
+                   + (f" Uncommitted changes in: {', '.join(m['uncommitted'])}." if m.get("uncommitted") else "") + "\n")
     out.append(f"Each server on core 0, burrow-bench on core 1; {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
                f"medians; {'binary' if cfg.get('binary', True) else 'text'} messages, closed loop (one message in "
                f"flight per connection).\n")
