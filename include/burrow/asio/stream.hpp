@@ -118,9 +118,8 @@ public:
         , options_(options)
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
         , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
-        , write_buffer_(r == role::client ? std::max<std::size_t>(options.write_buffer_size, 256) : 0)
-        , gate_(next_.get_executor())
-        , closing_wait_(next_.get_executor()) {
+        , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256))
+                                    : nullptr) {
         if (!leftover.empty()) {
             take_read_buffer();
             std::memcpy(read_buffer_, leftover.data(), leftover.size());
@@ -139,7 +138,9 @@ public:
 
     /// The peer's close code and reason once a Close frame was received (code no_status before).
     close_code peer_close_code() const noexcept { return peer_code_; }
-    std::string_view peer_close_reason() const noexcept { return {peer_reason_.data(), peer_reason_size_}; }
+    std::string_view peer_close_reason() const noexcept {
+        return peer_reason_ ? std::string_view(peer_reason_.get(), peer_reason_size_) : std::string_view();
+    }
 
     /// True until the connection was closed or failed.
     bool is_open() const noexcept { return !finished_; }
@@ -154,6 +155,27 @@ public:
         flag_guard reading(reading_);
         co_return co_await read_piece();
     }
+
+    /// Like co_read_frame, for servers that wait for readability themselves instead of keeping a
+    /// read outstanding on every idle connection (websocket::parked_server does so): when every
+    /// byte received so far was handed out and the next read would have to wait for the peer, the
+    /// read buffer goes back to the pool and the read completes at once with
+    /// boost::asio::error::would_block. The connection then holds no buffer and no coroutine; the
+    /// caller waits with next_layer().async_wait(wait_read), calls note_readable(), and reads
+    /// again. Control frames are answered on the way as with co_read_frame. Reads in the middle of
+    /// a frame wait as usual, and so do reads with keepalive, idle timeout or a close under way.
+    /// Layers that cannot wait for readability (TLS) never complete with would_block.
+    boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame_if_ready() {
+        if (reading_)
+            co_return make_error_code(error::operation_in_progress);
+        flag_guard reading(reading_);
+        flag_guard no_wait(return_instead_of_waiting_);
+        co_return co_await read_piece();
+    }
+
+    /// Tells the stream that the next layer is readable (the caller's own wait for readability
+    /// completed), so that the next read reads at once instead of waiting for readability again.
+    void note_readable() noexcept { last_read_filled_ = true; }
 
     /// Reads a whole message into `buffer`. If it does not fit, the rest of the message is read
     /// and dropped and the result is message_too_big_for_buffer (the connection stays usable).
@@ -214,18 +236,13 @@ public:
     /// Sends a whole message (split into frames of options.max_frame_size when set).
     boost::asio::awaitable<boost::system::error_code> co_write(std::span<const std::byte> payload,
                                                                opcode type = opcode::binary) {
-        if (type != opcode::text && type != opcode::binary)
-            co_return make_error_code(error::bad_write);
-        const std::size_t step = options_.max_frame_size == 0 ? payload.size() : options_.max_frame_size;
-        std::size_t sent = 0;
-        do {
-            const std::size_t n = std::min(step, payload.size() - sent);
-            const bool fin = sent + n == payload.size();
-            if (auto ec = co_await send_frame(sent == 0 ? type : opcode::continuation, fin, payload.subspan(sent, n)))
-                co_return ec;
-            sent += n;
-        } while (sent < payload.size());
-        co_return boost::system::error_code{};
+        // Not a coroutine itself: a message that goes out as one frame costs one coroutine frame
+        // (send_frame's) instead of two, which keeps a read and a write within Asio's per-thread
+        // frame cache (two frames) also when the caller's handler is a coroutine of its own.
+        if ((type == opcode::text || type == opcode::binary) &&
+            (options_.max_frame_size == 0 || payload.size() <= options_.max_frame_size))
+            return send_frame(type, true, payload);
+        return write_fragmented(payload, type);
     }
 
     boost::asio::awaitable<boost::system::error_code> co_write_text(std::string_view text) {
@@ -269,8 +286,11 @@ public:
         if (reading_) {
             // The outstanding read completes the handshake; if it has not within close_timeout,
             // closing the socket ends it (finish() wakes us early when it does complete).
-            closing_wait_.expires_at(close_sent_at_ + options_.close_timeout);
-            (void)co_await closing_wait_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+            // The timer exists only while a co_close waits like this (a stream costs less idle).
+            if (!closing_wait_)
+                closing_wait_ = std::make_unique<boost::asio::steady_timer>(next_.get_executor());
+            closing_wait_->expires_at(close_sent_at_ + options_.close_timeout);
+            (void)co_await closing_wait_->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
             if (!finished_) {
                 finish(make_error_code(error::close_timeout));
                 shut_down();
@@ -330,6 +350,8 @@ private:
             // per read, so the frames of a read and a write fit Asio's per-thread frame cache.
             if constexpr (can_wait_readable) {
                 if (make_room(ev.need)) {
+                    if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
+                        co_return make_error_code(boost::asio::error::would_block);
                     auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
                                                                boost::asio::as_tuple(boost::asio::use_awaitable));
                     if (wait_ec)
@@ -497,9 +519,12 @@ private:
         const auto parsed = ws::parse_close_payload(payload);  // already validated by the reader
         close_received_ = true;
         peer_code_ = parsed ? parsed->code : close_code::no_status;
-        peer_reason_size_ = parsed ? std::min(parsed->reason.size(), peer_reason_.size()) : 0;
-        if (peer_reason_size_ != 0)
-            std::memcpy(peer_reason_.data(), parsed->reason.data(), peer_reason_size_);
+        peer_reason_size_ = parsed ? std::min(parsed->reason.size(), ws::max_close_reason) : 0;
+        if (peer_reason_size_ != 0) {
+            // Held only once a reason arrives: most connections never get one.
+            peer_reason_ = std::make_unique_for_overwrite<char[]>(peer_reason_size_);
+            std::memcpy(peer_reason_.get(), parsed->reason.data(), peer_reason_size_);
+        }
         if (!close_sent_) {
             const std::string_view no_reason;
             (void)co_await send_close_bounded(peer_code_, no_reason);  // echo the code (or none)
@@ -545,12 +570,29 @@ private:
         if (!finished_) {
             finished_ = true;
             finish_error_ = ec;
-            closing_wait_.cancel();  // a co_close waiting for the outstanding read may return
+            if (closing_wait_)
+                closing_wait_->cancel();  // a co_close waiting for the outstanding read may return
         }
         return finish_error_;
     }
 
     // --- writing ---
+
+    // co_write's message in frames of options_.max_frame_size (or its bad type, reported).
+    boost::asio::awaitable<boost::system::error_code> write_fragmented(std::span<const std::byte> payload, opcode type) {
+        if (type != opcode::text && type != opcode::binary)
+            co_return make_error_code(error::bad_write);
+        const std::size_t step = options_.max_frame_size == 0 ? payload.size() : options_.max_frame_size;
+        std::size_t sent = 0;
+        do {
+            const std::size_t n = std::min(step, payload.size() - sent);
+            const bool fin = sent + n == payload.size();
+            if (auto ec = co_await send_frame(sent == 0 ? type : opcode::continuation, fin, payload.subspan(sent, n)))
+                co_return ec;
+            sent += n;
+        } while (sent < payload.size());
+        co_return boost::system::error_code{};
+    }
 
     boost::asio::awaitable<boost::system::error_code> send_control(opcode op, std::span<const std::byte> payload) {
         if (payload.size() > ws::max_control_payload)
@@ -598,7 +640,7 @@ private:
         h.payload_length = payload.size();
         h.masked = role_ == role::client;
         if (h.masked)
-            h.mask_key = keys_.next();
+            h.mask_key = client_->keys.next();
         std::array<std::byte, ws::max_frame_header_size> head;
         const std::size_t head_size = ws::write_frame_header(head, h);
         if (head_size == 0)
@@ -613,17 +655,18 @@ private:
         }
         // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
         // first chunk carries the header.
-        std::memcpy(write_buffer_.data(), head.data(), head_size);
+        std::vector<std::byte>& buffer = client_->write_buffer;
+        std::memcpy(buffer.data(), head.data(), head_size);
         std::size_t used = head_size;
         std::size_t sent = 0;
         std::uint32_t key = h.mask_key;
         do {
-            const std::size_t n = std::min(write_buffer_.size() - used, payload.size() - sent);
+            const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
             if (n != 0)  // an empty payload may have no data pointer at all
-                std::memcpy(write_buffer_.data() + used, payload.data() + sent, n);
-            key = ws::apply_mask(std::span(write_buffer_).subspan(used, n), key);
+                std::memcpy(buffer.data() + used, payload.data() + sent, n);
+            key = ws::apply_mask(std::span(buffer).subspan(used, n), key);
             auto [ec, written] =
-                co_await boost::asio::async_write(next_, boost::asio::buffer(write_buffer_.data(), used + n), as_tuple(use_awaitable));
+                co_await boost::asio::async_write(next_, boost::asio::buffer(buffer.data(), used + n), as_tuple(use_awaitable));
             if (ec)
                 co_return finish(ec);
             sent += n;
@@ -640,18 +683,25 @@ private:
     std::size_t read_buffer_size_;
     std::size_t read_begin_ = 0;
     std::size_t read_end_ = 0;
-    std::vector<std::byte> write_buffer_;
+    // What only a client needs (masking keys and the buffer it masks into), so a server's stream
+    // stays small: 10,000 idle server connections should cost little memory each.
+    struct client_side {
+        explicit client_side(std::size_t write_buffer_size) : write_buffer(write_buffer_size) {}
+        ws::mask_key_source keys;
+        std::vector<std::byte> write_buffer;
+    };
+    std::unique_ptr<client_side> client_;  // null on a server
     detail::write_gate gate_;
-    boost::asio::steady_timer closing_wait_;  // co_close waiting for an outstanding read
-    ws::mask_key_source keys_;
+    std::unique_ptr<boost::asio::steady_timer> closing_wait_;  // co_close waiting for an outstanding read
     clock::time_point last_received_ = clock::now();
     std::optional<clock::time_point> ping_sent_at_;
     clock::time_point close_sent_at_{};
     boost::system::error_code finish_error_;
-    std::array<char, ws::max_close_reason> peer_reason_{};
+    std::unique_ptr<char[]> peer_reason_;  // the peer's close reason, once one arrived
     std::size_t peer_reason_size_ = 0;
     close_code peer_code_ = close_code::no_status;
     bool reading_ = false;
+    bool return_instead_of_waiting_ = false;  // set during co_read_frame_if_ready
     bool close_sent_ = false;
     bool close_received_ = false;
     bool finished_ = false;
