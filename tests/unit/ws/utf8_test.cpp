@@ -506,25 +506,26 @@ TEST(utf8, random_mutations_large) {
 }
 
 // Dense multi-byte text (no ASCII runs) long enough for every loop of the SIMD kernels (the
-// avx512vbmi kernel checks 256 bytes per ASCII test), with each kind of bad byte written at every
-// position in turn, and every length up to 1100 unmutated: an error in any block of any loop, and
-// valid 3- and 4-byte sequences across every block boundary.
+// avx512vbmi kernel checks 512-byte groups, back to back while the text stays multi-byte), with
+// each kind of bad byte written at every position in turn, and every length up to 1800 unmutated:
+// an error in any block of any loop, and valid 3- and 4-byte sequences across every block boundary.
 TEST(utf8, dense_text_error_at_every_position) {
     static constexpr std::uint8_t bad[] = {0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED,
                                            0xF0, 0xF4, 0xF5, 0xFF, 0x90, 0xA0, 0x41};
     std::mt19937 rng(31337);
     std::uniform_int_distribution<std::size_t> pick(0, std::size(code_points) - 1);
     bytes dense;
-    while (dense.size() < 1200)
+    while (dense.size() < 1900)
         append(dense, code_points[pick(rng)]);
     const auto impls = all_impls();
-    for (std::size_t size = 300; size <= 1100; ++size) {
+    for (std::size_t size = 300; size <= 1800; ++size) {
         bytes text(dense.begin(), dense.begin() + static_cast<std::ptrdiff_t>(size));
         const verdict want = expected_for(text);
         for (const auto& im : impls)
             ASSERT_TRUE(whole_as_expected(im, text, want)) << size;
     }
-    const bytes base(dense.begin(), dense.begin() + 777);
+    // 64 + 3 * 512 + 127: the first block, three groups back to back, single blocks, a masked tail.
+    const bytes base(dense.begin(), dense.begin() + 1727);
     for (std::size_t pos = 0; pos < base.size(); ++pos) {
         for (std::uint8_t b : bad) {
             bytes text = base;
@@ -532,6 +533,47 @@ TEST(utf8, dense_text_error_at_every_position) {
             const verdict want = expected_for(text);
             for (const auto& im : impls)
                 ASSERT_TRUE(whole_as_expected(im, text, want)) << "byte " << int{b} << " at " << pos;
+        }
+    }
+}
+
+// Text whose 64-byte blocks are each pure ASCII or dense multi-byte, in patterns that make the
+// avx512vbmi kernel enter and leave its ASCII skipping and its back-to-back multi-byte groups at
+// every turn (a group ending in an ASCII block, an ASCII group between multi-byte ones, sequences
+// across the boundaries), with bad bytes at every position: the kernels' state across blocks
+// (the previous block, its g) must be right after each kind of block.
+TEST(utf8, ascii_and_multibyte_blocks_error_at_every_position) {
+    static constexpr std::uint8_t bad[] = {0x80, 0xC2, 0xE0, 0xF0, 0x41};
+    // One letter per block: 'a' ASCII, 'm' multi-byte.
+    static constexpr const char* patterns[] = {
+        "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmma", // groups back to back, then ASCII at the very end
+        "maaaaaaaammmmmmmammmmmmmmaaaaaaaammmmmmmmmm", // a group ending in ASCII, ASCII groups between
+        "mmmmmmmmmaaaaaaaaaaaaaaaaammmmmmmmmmmmmmmmma", // long ASCII run between multi-byte groups
+        "amamamamamamamamamamamamamamamamamamamamama", // alternating blocks
+    };
+    std::mt19937 rng(512);
+    std::uniform_int_distribution<std::size_t> pick_multi(5, std::size(code_points) - 1); // skips ASCII
+    const auto impls = all_impls();
+    for (const char* pattern : patterns) {
+        bytes text;
+        for (std::size_t block = 0; pattern[block] != '\0'; ++block)
+            while (text.size() < 64 * (block + 1)) {
+                if (pattern[block] == 'a')
+                    text.push_back(std::byte{'x'});
+                else
+                    append(text, code_points[pick_multi(rng)]);
+            }
+        ASSERT_TRUE(expected_for(text).valid) << pattern;
+        for (const auto& im : impls)
+            ASSERT_TRUE(whole_as_expected(im, text, expected_for(text))) << pattern;
+        for (std::size_t pos = 0; pos < text.size(); ++pos) {
+            for (std::uint8_t b : bad) {
+                bytes mutated = text;
+                mutated[pos] = static_cast<std::byte>(b);
+                const verdict want = expected_for(mutated);
+                for (const auto& im : impls)
+                    ASSERT_TRUE(whole_as_expected(im, mutated, want)) << pattern << ": byte " << int{b} << " at " << pos;
+            }
         }
     }
 }
