@@ -5,6 +5,7 @@
 #include <wolfssl/ssl.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 
@@ -57,18 +58,38 @@ struct context_builder {
         return true;
     }
 
-    bool trust(const tls_options& o) {
-        if (o.use_system_ca) {
-            const std::string bundle(system_ca_bundle);
+    // The system store, where OpenSSL's environment variables say it is (else Debian's bundle). A
+    // store that cannot be read is an error: silently trusting nothing would fail later, obscurely.
+    bool trust_system_store() {
+        const char* file_env = std::getenv("SSL_CERT_FILE");
+        const char* dir_env = std::getenv("SSL_CERT_DIR");
+        const bool file_set = file_env != nullptr && *file_env != '\0';
+        const bool dir_set = dir_env != nullptr && *dir_env != '\0';
+        const std::string bundle = file_set ? std::string(file_env) : std::string(system_ca_bundle);
+        const std::string named = file_set ? "system CA store " + bundle + " (from SSL_CERT_FILE)" : "system CA store " + bundle;
+        if (file_set || !dir_set) {
             if (auto why = unreadable(bundle); !why.empty())
-                return fail("system CA store " + bundle + ": cannot read: " + why +
-                            " (install ca-certificates, or set use_system_ca = false and give ca_file)");
+                return fail(named + ": cannot read: " + why +
+                            (file_set ? " (fix or unset SSL_CERT_FILE)"
+                                      : " (install ca-certificates, or set use_system_ca = false and give ca_file)"));
             // The system bundle may hold certificates wolfSSL cannot use: skip those, keep the rest.
             const int r = wolfSSL_CTX_load_verify_locations_ex(native(), bundle.c_str(), nullptr,
                                                                WOLFSSL_LOAD_FLAG_IGNORE_ERR);
             if (r != WOLFSSL_SUCCESS)
-                return fail("system CA store " + bundle + ": " + wolf_reason(r));
+                return fail(named + ": " + wolf_reason(r));
         }
+        if (dir_set) {
+            const int r = wolfSSL_CTX_load_verify_locations_ex(native(), nullptr, dir_env, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+            if (r != WOLFSSL_SUCCESS)
+                return fail(std::string("system CA directory ") + dir_env + " (from SSL_CERT_DIR): cannot load: " +
+                            wolf_reason(r));
+        }
+        return true;
+    }
+
+    bool trust(const tls_options& o) {
+        if (o.use_system_ca && !trust_system_store())
+            return false;
         if (!o.ca_file.empty()) {
             if (!check_readable("ca_file", o.ca_file))
                 return false;

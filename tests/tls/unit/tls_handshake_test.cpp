@@ -11,6 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
 using namespace burrow;
 using namespace burrow::test;
 using namespace std::chrono_literals;
@@ -83,6 +88,82 @@ TEST(tls_handshake, the_system_store_and_ca_file_are_used_together) {
     tls_options o = tls_client_options();
     o.use_system_ca = true;  // the default: system roots plus ca_file
     const auto r = handshake_with("server", "localhost", o);
+    EXPECT_FALSE(r.client.ec) << r.client.message();
+}
+
+namespace {
+
+// Sets an environment variable for one scope (tests run one at a time in this process).
+class scoped_env {
+public:
+    scoped_env(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name))
+            old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~scoped_env() {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+    scoped_env(const scoped_env&) = delete;
+    scoped_env& operator=(const scoped_env&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+tls_options system_store_only() {
+    tls_options o = tls_client_options();
+    o.ca_file.clear();
+    o.use_system_ca = true;
+    return o;
+}
+
+} // namespace
+
+TEST(tls_handshake, ssl_cert_file_replaces_the_system_bundle) {
+    {
+        scoped_env file("SSL_CERT_FILE", tls_file("ca"));
+        const auto r = handshake_with("server", "localhost", system_store_only());
+        EXPECT_FALSE(r.client.ec) << r.client.message();
+    }
+    {
+        scoped_env file("SSL_CERT_FILE", std::string(system_ca_bundle));
+        const auto r = handshake_with("server", "localhost", system_store_only());
+        EXPECT_EQ(r.client.ec, error::tls_unknown_issuer) << "the test CA is not in the system bundle: " << r.client.message();
+    }
+    {
+        scoped_env file("SSL_CERT_FILE", "/nonexistent/burrow-ca.pem");
+        const auto made = make_client_context(system_store_only());
+        EXPECT_EQ(made.ec, error::tls_bad_configuration);
+        EXPECT_NE(made.message().find("SSL_CERT_FILE"), std::string::npos) << made.message();
+    }
+}
+
+TEST(tls_handshake, ssl_cert_dir_adds_a_hashed_directory) {
+    // A directory in OpenSSL's layout: the CA under its subject hash, as c_rehash names it.
+    const std::filesystem::path dir = std::filesystem::path(tls_file("ca")).parent_path() / "ssl-cert-dir";
+    std::filesystem::create_directories(dir);
+    std::string hash;
+    {
+        const std::string cmd = "openssl x509 -noout -subject_hash -in '" + tls_file("ca") + "'";
+        std::FILE* p = ::popen(cmd.c_str(), "r");
+        ASSERT_NE(p, nullptr);
+        char buf[64] = {};
+        if (std::fgets(buf, sizeof buf, p) != nullptr)
+            hash = buf;
+        ::pclose(p);
+        while (!hash.empty() && (hash.back() == '\n' || hash.back() == '\r'))
+            hash.pop_back();
+    }
+    ASSERT_EQ(hash.size(), 8u) << hash;
+    std::filesystem::copy_file(tls_file("ca"), dir / (hash + ".0"), std::filesystem::copy_options::overwrite_existing);
+    scoped_env file("SSL_CERT_FILE", "");  // empty counts as unset: Debian's bundle, plus the directory
+    scoped_env dir_env("SSL_CERT_DIR", dir.string());
+    const auto r = handshake_with("server", "localhost", system_store_only());
     EXPECT_FALSE(r.client.ec) << r.client.message();
 }
 
