@@ -93,7 +93,10 @@ def render(doc):
         out.append(f"Run {m.get('date_utc', '?')} (commit {m.get('commit') or '?'}) on {m.get('cpus', '?')} CPUs "
                    f"({m.get('cpu_model') or 'unknown CPU'}); load average (1/5/15 min) {la('loadavg_start')} at the "
                    f"start, {la('loadavg_end')} at the end."
-                   + (f" Uncommitted changes in: {', '.join(m['uncommitted'])}." if m.get("uncommitted") else "") + "\n")
+                   + (f" Uncommitted changes in: {', '.join(m['uncommitted'])}." if m.get("uncommitted") else "")
+                   + (" The machine was busy (load average above its CPU count): the absolute numbers are low and "
+                      "noisy; compare the servers within this run only." if max(m.get("loadavg_start", [0])[0],
+                      m.get("loadavg_end", [0])[0]) > (m.get("cpus") or 1) else "") + "\n")
     out.append(f"Each server on core 0, burrow-bench on core 1; {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
                f"medians; {'binary' if cfg.get('binary', True) else 'text'} messages, closed loop (one message in "
                f"flight per connection).\n")
@@ -250,13 +253,16 @@ def chart(doc, path):
                     rates = [(med([r["messages_per_second"] for r in squid_echo if r["path"] == p and r["size"] == size])
                               or 0) / 1000 for p in SQUID_PATHS]
                     f.write(f'"{size_text(size)}" ' + " ".join(f"{v:.3f}" for v in rates) + "\n")
+        m = doc["config"].get("machine", {})
+        when = (f"\\n{m.get('date_utc', '')}, {m.get('cpus', '?')} CPUs, load average "
+                f"{max(m.get('loadavg_start', [0])[0], m.get('loadavg_end', [0])[0]):.1f}" if m else "")
         n = len(servers)
         cpu_cols = ", ".join(f"'{data}' using {i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         rate_cols = ", ".join(f"'{data}' using {n + i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         script = f"""
 set terminal svg size 1100,{1140 if squid_echo else 760} dynamic noenhanced font 'sans,11'
 set output '{path}'
-set multiplot layout {3 if squid_echo else 2},1 title 'burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians)'
+set multiplot layout {3 if squid_echo else 2},1 title "burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians){when}"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
