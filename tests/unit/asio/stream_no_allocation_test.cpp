@@ -1,6 +1,8 @@
 // Proves that reading and writing messages allocates nothing in steady state: this binary counts
 // every global operator new, warms a client/server pair up, then runs 10,000 echo round trips and
-// checks the count did not move.
+// checks the count did not move. The same for a parked_server, whose connections are parked and
+// woken again for every message.
+#include <burrow/asio/parked_server.hpp>
 #include <burrow/asio/stream.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -78,6 +80,56 @@ TEST(stream_no_allocation, ten_thousand_echo_round_trips) {
 
     EXPECT_FALSE(failed);
     EXPECT_EQ(round_trips, 10000u);
+    EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 10000;
+}
+
+TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
+    using server_type = burrow::websocket::parked_server<local_socket>;
+    asio::io_context io(1);
+    local_socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    ws_stream client(std::move(b), role::client);
+    std::size_t wakes = 0;
+    server_type server(io.get_executor(), [&](const server_type::connection_ptr& c,
+                                              burrow::websocket::message_view m) -> asio::awaitable<void> {
+        ++wakes;
+        (void)co_await c->ws().co_write(m.payload, m.type);
+    });
+    const burrow::websocket::stream_options options;
+    auto conn = server.serve(std::move(a), options, {});
+
+    std::size_t before = 0, after = 0, round_trips = 0, parked = 0;
+    bool failed = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> back;
+        back.reserve(64 * 1024);
+        std::vector<std::byte> payload(1000, std::byte{'x'});
+        auto round_trip = [&](int i) -> asio::awaitable<bool> {
+            if (co_await client.co_write(std::span(payload).first(i % 2 == 0 ? 20 : 1000), opcode::binary))
+                co_return false;
+            if (i % 100 == 0 && co_await client.co_ping())
+                co_return false;
+            auto info = co_await client.co_read(back);
+            parked += conn->parked() ? 1 : 0;  // the server parked it again before the echo came back?
+            co_return static_cast<bool>(info);
+        };
+        for (int i = 0; i < 200; ++i)
+            failed |= !co_await round_trip(i);
+        before = allocations();
+        for (int i = 0; i < 10000; ++i) {
+            failed |= !co_await round_trip(i);
+            ++round_trips;
+        }
+        after = allocations();
+        co_await client.co_close();
+        io.stop();
+    }, asio::detached);
+    io.run_for(std::chrono::seconds(60));
+
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(round_trips, 10000u);
+    EXPECT_EQ(wakes, 10200u);
+    EXPECT_GT(parked, 0u);  // the connection really went back to its readiness wait
     EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 10000;
 }
 

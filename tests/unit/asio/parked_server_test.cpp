@@ -1,0 +1,336 @@
+// websocket::parked_server over socket pairs: connections are parked (no worker) between messages
+// and woken by the peer's bytes; the peer or the server closes a parked connection; an io_context
+// destroyed with parked connections and waiting workers frees everything (run under ASan).
+#include <burrow/asio/parked_server.hpp>
+
+#include "asio_run.hpp"
+#include "raw_peer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace burrow;
+using namespace burrow::test;
+using namespace std::chrono_literals;
+using ws_stream = websocket::stream<local_socket>;
+using server_type = websocket::parked_server<local_socket, std::string>;
+using connection_ptr = server_type::connection_ptr;
+using ws::opcode;
+using ws::role;
+
+namespace {
+
+// Echoes every message; counts them in the connection's state.
+asio::awaitable<void> echo(const connection_ptr& c, websocket::message_view m) {
+    c->state() += "m";
+    (void)co_await c->ws().co_write(m.payload, m.type);
+}
+
+struct ended {
+    std::vector<boost::system::error_code> reasons;
+    void operator()(const connection_ptr& c, boost::system::error_code ec) {
+        EXPECT_TRUE(c->ended());
+        reasons.push_back(ec);
+    }
+};
+
+// Lets the io_context run queued work (the worker parks the connection after the echo went out).
+asio::awaitable<void> settle() {
+    asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+} // namespace
+
+TEST(parked_server, parks_between_messages_and_wakes_on_bytes) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        ws_stream client(std::move(b), role::client);
+        EXPECT_TRUE(conn->parked());
+        EXPECT_EQ(server.workers(), 0u);  // nothing arrived yet: no coroutine for the connection
+        std::string back;
+        for (int i = 0; i < 5; ++i) {
+            const std::string text = "hello " + std::to_string(i);
+            EXPECT_FALSE(co_await client.co_write_text(text));
+            auto info = co_await client.co_read(back);
+            EXPECT_TRUE(info);
+            EXPECT_EQ(back, text);
+            co_await settle();
+            EXPECT_TRUE(conn->parked()) << i;  // back to the readiness wait after every message
+        }
+        EXPECT_EQ(conn->state(), "mmmmm");
+        EXPECT_EQ(server.workers(), 1u);  // one worker served them all, and waits for more
+        EXPECT_TRUE(ends.reasons.empty());
+        co_await client.co_close();
+    });
+}
+
+TEST(parked_server, many_connections_share_few_workers) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        std::vector<connection_ptr> conns;
+        std::vector<std::unique_ptr<ws_stream>> clients;
+        const websocket::stream_options options;
+        for (int i = 0; i < 50; ++i) {
+            auto [a, b] = make_pair(io);
+            conns.push_back(server.serve(std::move(a), options, {}));
+            clients.push_back(std::make_unique<ws_stream>(std::move(b), role::client));
+        }
+        std::string back;
+        for (int round = 0; round < 3; ++round) {
+            for (auto& client : clients)
+                EXPECT_FALSE(co_await client->co_write_text("ping"));
+            for (auto& client : clients) {
+                EXPECT_TRUE(co_await client->co_read(back));
+                EXPECT_EQ(back, "ping");
+            }
+        }
+        co_await settle();
+        for (auto& c : conns) {
+            EXPECT_TRUE(c->parked());
+            EXPECT_EQ(c->state(), "mmm");
+        }
+        EXPECT_LE(server.workers(), 50u);
+        EXPECT_GE(server.workers(), 1u);
+        for (auto& client : clients)
+            co_await client->co_close();
+        co_await settle();
+        EXPECT_EQ(ends.reasons.size(), 50u);
+    });
+}
+
+TEST(parked_server, leftover_and_fragmented_and_large_messages_arrive_whole) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const auto early = wire_frame(opcode::text, true, "early", 0x01020304);
+        websocket::stream_options options;
+        options.read_buffer_size = 1024;  // a 5,000-byte message arrives in several reads
+        auto conn = server.serve(std::move(a), options, early);
+        ws_stream client(std::move(b), role::client);
+        std::string back;
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, "early");
+        // Fragments, with a ping between them.
+        EXPECT_FALSE(co_await client.co_write_frame(std::as_bytes(std::span("abc", 3)), opcode::text, false));
+        EXPECT_FALSE(co_await client.co_ping());
+        EXPECT_FALSE(co_await client.co_write_frame(std::as_bytes(std::span("def", 3)), opcode::continuation, true));
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, "abcdef");
+        const std::string big(5000, 'z');
+        EXPECT_FALSE(co_await client.co_write_text(big));
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, big);
+        co_await settle();
+        EXPECT_TRUE(conn->parked());
+        EXPECT_EQ(conn->state(), "mmm");
+        co_await client.co_close();
+    });
+}
+
+TEST(parked_server, ping_while_parked_is_answered_and_the_connection_parks_again) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        co_await write_raw(b, wire_frame(opcode::ping, true, "hb", 0x11223344));
+        auto pong = co_await read_wire_frame(b);
+        EXPECT_TRUE(pong);
+        EXPECT_EQ(pong->header.op, opcode::pong);
+        EXPECT_EQ(pong->payload, "hb");
+        co_await settle();
+        EXPECT_TRUE(conn->parked());  // a ping alone does not keep a worker
+        EXPECT_TRUE(conn->state().empty());
+    });
+}
+
+TEST(parked_server, peer_closes_while_parked) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        ws_stream client(std::move(b), role::client);
+        const std::string_view reason = "bye";
+        EXPECT_FALSE(co_await client.co_close(ws::close_code::going_away, reason));
+        co_await settle();
+        EXPECT_TRUE(conn->ended());
+        EXPECT_FALSE(conn->ws().is_open());
+        EXPECT_EQ(conn->ws().peer_close_code(), ws::close_code::going_away);
+        EXPECT_EQ(conn->ws().peer_close_reason(), "bye");
+        EXPECT_EQ(ends.reasons.size(), 1u);
+        if (!ends.reasons.empty()) {
+            EXPECT_EQ(ends.reasons[0], error::closed);
+        }
+    });
+}
+
+TEST(parked_server, peer_drops_tcp_while_parked) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        b.close();
+        co_await settle();
+        EXPECT_TRUE(conn->ended());
+        EXPECT_EQ(ends.reasons.size(), 1u);
+        if (!ends.reasons.empty()) {
+            EXPECT_EQ(ends.reasons[0], error::connection_lost);
+        }
+    });
+}
+
+TEST(parked_server, server_closes_a_parked_connection) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        ws_stream client(std::move(b), role::client);
+        std::string back;
+        EXPECT_FALSE(co_await client.co_write_text("one"));
+        EXPECT_TRUE(co_await client.co_read(back));
+        co_await settle();
+        EXPECT_TRUE(conn->parked());
+        server.close(conn, ws::close_code::going_away);
+        auto r = co_await client.co_read(back);  // the client's read sees the Close and answers it
+        EXPECT_FALSE(r);
+        EXPECT_EQ(r.error(), error::closed);
+        EXPECT_EQ(client.peer_close_code(), ws::close_code::going_away);
+        co_await settle();
+        EXPECT_TRUE(conn->ended());
+        EXPECT_EQ(ends.reasons.size(), 1u);
+        if (!ends.reasons.empty()) {
+            EXPECT_EQ(ends.reasons[0], error::closed);  // a completed close handshake
+        }
+        server.close(conn);  // after the end: nothing happens
+        EXPECT_EQ(ends.reasons.size(), 1u);
+    });
+}
+
+TEST(parked_server, handler_closing_ends_the_connection) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto close_on_message = [](const connection_ptr& c, websocket::message_view) -> asio::awaitable<void> {
+            const std::string_view reason = "done";
+            (void)co_await c->ws().co_close(ws::close_code::policy_violation, reason);
+        };
+        server_type server(io.get_executor(), close_on_message, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        ws_stream client(std::move(b), role::client);
+        EXPECT_FALSE(co_await client.co_write_text("x"));
+        std::string back;
+        auto r = co_await client.co_read(back);
+        EXPECT_EQ(r.error(), error::closed);
+        EXPECT_EQ(client.peer_close_code(), ws::close_code::policy_violation);
+        co_await settle();
+        EXPECT_TRUE(conn->ended());
+        EXPECT_EQ(ends.reasons.size(), 1u);
+    });
+}
+
+TEST(parked_server, destroying_the_io_context_frees_parked_connections_and_workers) {
+    std::vector<std::weak_ptr<server_type::connection>> watched;
+    ended ends;
+    {
+        asio::io_context io(1);
+        std::vector<std::unique_ptr<ws_stream>> clients;
+        {
+            server_type server(io.get_executor(), echo, std::ref(ends));
+            const websocket::stream_options options;
+            for (int i = 0; i < 10; ++i) {
+                auto [a, b] = make_pair(io);
+                watched.push_back(server.serve(std::move(a), options, {}));
+                clients.push_back(std::make_unique<ws_stream>(std::move(b), role::client));
+            }
+            bool echoed = false;
+            asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                std::string back;
+                for (auto& client : clients) {  // wake every connection once, so workers exist
+                    (void)co_await client->co_write_text("hi");
+                    (void)co_await client->co_read(back);
+                }
+                echoed = true;
+                co_await settle();
+                io.stop();
+            }, asio::detached);
+            io.run_for(10s);
+            EXPECT_TRUE(echoed);
+            EXPECT_GE(server.workers(), 1u);
+        }  // the server object goes first; its connections stay parked on the io_context
+        for (auto& w : watched)
+            EXPECT_FALSE(w.expired());
+    }  // now the io_context: the pending waits own the connections and are destroyed with it
+    for (auto& w : watched)
+        EXPECT_TRUE(w.expired());
+    EXPECT_TRUE(ends.reasons.empty());  // freed, not ended
+}
+
+TEST(parked_server, accept_parks_until_the_request_then_upgrades_and_serves) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type::options_type options;
+        options.accept.subprotocols = {"chat"};
+        options.on_open = [](const connection_ptr& c, const accept_result& accepted) {
+            EXPECT_TRUE(c->state().empty());  // before any message
+            c->state() = accepted.resource + " " + accepted.subprotocol + " ";
+        };
+        server_type server(io.get_executor(), echo, std::ref(ends), options);
+        auto [a, b] = make_pair(io);
+        server.accept(std::move(a));
+        co_await settle();  // nothing sent yet: no worker, no handshake coroutine
+        EXPECT_EQ(server.workers(), 0u);
+        const auto url = *ws::parse_ws_url("ws://example.com/room");
+        handshake_options client_options;
+        client_options.request.subprotocols = {"chat"};
+        auto shook = co_await co_handshake(b, url, client_options);
+        EXPECT_TRUE(shook) << shook.message();
+        EXPECT_EQ(shook.agreement.subprotocol, "chat");
+        ws_stream client(std::move(b), role::client, {}, shook.leftover);
+        std::string back;
+        EXPECT_FALSE(co_await client.co_write_text("hi"));
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, "hi");
+        EXPECT_FALSE(co_await client.co_close());
+        co_await settle();
+        EXPECT_EQ(ends.reasons.size(), 1u);
+    });
+}
+
+TEST(parked_server, accept_closes_a_bad_request_without_serving_it) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        server.accept(std::move(a));
+        const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";  // no upgrade
+        co_await asio::async_write(b, asio::buffer(request), asio::use_awaitable);
+        std::string answer;
+        auto [ec, n] = co_await asio::async_read(b, asio::dynamic_buffer(answer), asio::as_tuple(asio::use_awaitable));
+        EXPECT_EQ(ec, asio::error::eof);  // answered, then closed
+        EXPECT_TRUE(answer.starts_with("HTTP/1.1 4")) << answer;
+        EXPECT_TRUE(ends.reasons.empty());
+    });
+}
