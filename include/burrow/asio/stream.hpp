@@ -115,7 +115,9 @@ public:
     stream(NextLayer next, role r, const stream_options& options = {}, std::span<const std::byte> leftover = {})
         : next_(std::move(next))
         , role_(r)
-        , options_(options)
+        , options_{options.max_frame_size, options.ping_interval, options.pong_timeout, options.idle_timeout,
+                   options.close_timeout}
+        , on_control_(options.on_control ? std::make_unique<control_observer>(options.on_control) : nullptr)
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
         , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
         , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256))
@@ -506,8 +508,8 @@ private:
     }
 
     boost::asio::awaitable<boost::system::error_code> on_control(opcode op, std::span<std::byte> payload) {
-        if (options_.on_control && op != opcode::close)
-            options_.on_control(op, payload);
+        if (on_control_ && op != opcode::close)
+            (*on_control_)(op, payload);
         if (op == opcode::ping) {
             if (close_sent_)
                 co_return boost::system::error_code{};  // no pong after our Close (RFC 6455 §5.5.1)
@@ -675,9 +677,21 @@ private:
         co_return boost::system::error_code{};
     }
 
+    // What the stream needs of stream_options after construction (the rest went into the reader
+    // and the buffer sizes); on_control, rarely set, lives on the heap when it is.
+    struct settings {
+        std::size_t max_frame_size;
+        clock::duration ping_interval;
+        clock::duration pong_timeout;
+        clock::duration idle_timeout;
+        clock::duration close_timeout;
+    };
+    using control_observer = std::function<void(ws::opcode, std::span<const std::byte>)>;
+
     NextLayer next_;
     role role_;
-    stream_options options_;
+    settings options_;
+    std::unique_ptr<control_observer> on_control_;
     ws::message_reader reader_;
     std::byte* read_buffer_ = nullptr;  // from detail::buffer_pool; null while idle
     std::size_t read_buffer_size_;
