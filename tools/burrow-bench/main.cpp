@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         "Closed loop (default): each connection keeps --pipeline messages in flight and sends the next when an echo "
         "arrives. Open loop (--rate): messages leave on a fixed schedule, and the round trip is measured from the "
         "intended send time, so a stalling server shows as latency (no coordinated omission).\n"
-        "--json keys: url, proxy, mode, connections, message_size, binary, pipeline, rate, threads, connections_up, "
+        "--json keys: tool, url, proxy, mode, connections, message_size, binary, pipeline, rate, threads, connections_up, "
         "setup_seconds, setup_connections_per_second, setup_us.{tcp,proxy_connect,tls,upgrade}.{count,min,p50,p90,p99,p99.9,max,mean}, "
         "window_seconds, messages_sent, messages, bytes, messages_per_second, mb_per_second, "
         "rtt_us.{count,min,p50,p90,p99,p99.9,max,mean}, client_cpu_seconds, client_cpu_us_per_message, "
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         "arguments.");
     bench_options o;
     bool text = false;
-    app.add_option("url", o.url, "the server: ws://host:port/path or tcp://host:port")->required();
+    app.add_option("url", o.url, "the server: ws://host:port/path, wss://host:port/path or tcp://host:port")->required();
     app.add_option("-c,--connections", o.connections, "connections to open")->capture_default_str();
     app.add_option("-s,--message-size", o.message_size, "payload bytes per message")->capture_default_str();
     auto* duration = app.add_option("-d,--duration", o.duration_s, "seconds of load after all connections are up")
