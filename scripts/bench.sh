@@ -41,7 +41,7 @@ E2E_SIZES, E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT
 E2E_BINARY; squid: E2E_SQUID_SECONDS (2 s per echo run; 0 skips squid), E2E_SQUID_REPS (2),
 E2E_SQUID_CONNECTIONS (100), E2E_SQUID_SETUP (200 connections for the setup rate),
 E2E_SQUID_SIZES (20,1024); E2E_DOCS=0 leaves docs/bench/ alone.
-The default settings take about 11 minutes (the squid part about 1).
+The default settings take about 9-11 minutes (the squid part about 1).
 An existing build dir keeps its other options (tests, examples); a new one is made without them.
 
 For numbers worth quoting, run on a quiet machine with frequency scaling off.
