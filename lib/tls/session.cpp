@@ -416,7 +416,8 @@ tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_ve
         out.ec = error::tls_not_tls;
         const std::string first = quote_first_bytes(ssl, prefix);
         if (!first.empty())
-            out.detail = "the " + std::string(to_string(which)) + " answered \"" + first + "\"; ";
+            out.detail = "the " + std::string(to_string(which)) + (which == tls_peer::client ? " sent \"" : " answered \"") +
+                         first + "\"; ";
         out.detail += std::string("wolfSSL: ") + wolfSSL_ERR_reason_error_string(static_cast<unsigned long>(wolf_error));
         return out;
     }

@@ -419,6 +419,29 @@ TEST(tls_handshake, a_plain_http_server_is_not_tls) {
     const auto r = against_plain_http(tls_peer::origin);
     EXPECT_EQ(r.ec, error::tls_not_tls) << r.message();
     EXPECT_TRUE(contains(r.message(), "not speaking TLS")) << r.message();
+    // The answer's first line is quoted, and only that line.
+    EXPECT_TRUE(contains(r.message(), "the server answered \"HTTP/1.1 400 Bad Request\"")) << r.message();
+    EXPECT_FALSE(contains(r.message(), "Content-Length")) << r.message();
+}
+
+TEST(tls_handshake, a_plain_http_client_at_a_tls_server_is_quoted_with_control_bytes_escaped) {
+    tls_result server_seen;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto server_ctx = tls_context_or_throw(make_server_context(tls_server_options("server")));
+        auto acceptor = tls_listen(io);
+        auto client = [&]() -> asio::awaitable<int> {
+            tcp::socket s = co_await tls_connect_local(tls_port(acceptor));
+            const std::string request = "GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n";
+            co_await asio::async_write(s, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
+            std::array<char, 256> buf;
+            (void)co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            co_return 0;
+        };
+        auto [seen, ignored] = co_await (server_handshake(acceptor, server_ctx) && client());
+        server_seen = std::move(seen);
+    });
+    EXPECT_EQ(server_seen.ec, error::tls_not_tls) << server_seen.message();
+    EXPECT_TRUE(contains(server_seen.message(), "the client sent \"GET /\\x01 HTTP/1.1\"")) << server_seen.message();
 }
 
 TEST(tls_handshake, a_plain_http_proxy_speaks_plain_http) {
@@ -427,6 +450,7 @@ TEST(tls_handshake, a_plain_http_proxy_speaks_plain_http) {
     EXPECT_EQ(r.peer, tls_peer::proxy);
     EXPECT_TRUE(contains(r.message(), "proxy speaks plain HTTP")) << r.message();
     EXPECT_TRUE(contains(r.message(), "http://")) << r.message();
+    EXPECT_TRUE(contains(r.message(), "the proxy answered \"HTTP/1.1 400 Bad Request\"")) << r.message();
 }
 
 TEST(tls_handshake, a_peer_closing_during_the_handshake_fails_with_a_tls_error) {
