@@ -8,12 +8,12 @@
 // the AVX-512 cores we measured (Zen 4): every 512-bit op takes a whole cycle of one of two pipe
 // pairs, split loads crossing a cache line take two load slots, and the avx512 kernel spends its
 // time in three nibble lookups with their masking, plus two more split loads for prev2/prev3.
-//  - Two lookups replace three: the previous byte's class, from a 128-entry vpermi2b indexed by
-//    prev1 minus 0x80, saturated (every byte below C0 lands in the half that says "not a lead"),
-//    and the byte's own class, from a 64-entry vpermb indexed by bits 2..7 (a 16-bit shift by 2
-//    leaves them in the low six bits of every byte; vpermb ignores the two bits shifted in from
-//    the neighbour). No mask register between the compare and the lookup: on Zen 4 that pair
-//    costs ten cycles of latency.
+//  - vpermb looks up 64 entries, so two lookups replace three: the previous byte's class, indexed
+//    by prev1 minus BF, saturated (every byte that is not a lead lands on entry 0), and the byte's
+//    own class, indexed by bits 2..7 (a 16-bit shift by 2 leaves them in the low six bits of every
+//    byte; vpermb ignores the two bits shifted in from the neighbour). No mask register between a
+//    compare and the lookup (on Zen 4 that pair costs ten cycles of latency), and no two-table
+//    vpermi2b (slower than vpermb there).
 //  - "this continuation may follow a continuation" is M[i] = prev2 >= E0 || prev3 >= F0, i.e.
 //    g[i - 2] with g[j] = byte >= E0 || prev1 >= F0. Both halves of g already sit in one bit of
 //    the two lookups, so g is one ternary-logic op; the shift by two bytes is one qword rotate
@@ -43,7 +43,7 @@ namespace {
 // One bit per kind of bad pair (prev1, byte). A pair is bad when the AND of the two lookups is
 // non-zero, except bit 7, which is XORed with M first.
 constexpr std::uint8_t too_short = 1 << 0;   // lead, then not a continuation
-constexpr std::uint8_t bad_lead = 1 << 1;    // C0, C1, F5..FF, then a continuation
+constexpr std::uint8_t invalid = 1 << 1;     // FC..FF, after anything: in every previous-byte class
 constexpr std::uint8_t overlong_3 = 1 << 2;  // E0 80..9F
 constexpr std::uint8_t surrogate = 1 << 3;   // ED A0..BF
 constexpr std::uint8_t overlong_4 = 1 << 4;  // F0 80..8F
@@ -53,18 +53,21 @@ constexpr std::uint8_t too_large = 1 << 5;   // F4 90..BF
 constexpr std::uint8_t g_bit = 1 << 6;
 // A continuation after a byte that is not a lead (ASCII or a continuation). After ASCII it is
 // always an error: M cannot be set there without the pair before it being too_short.
-// (Bytes below C0 all share this one class, as the previous byte: see make_prev_classes.)
 constexpr std::uint8_t two_conts = 1 << 7;
+// A lead that no valid text holds (C0, C1, F5..FE), as the previous byte: bad whatever follows,
+// a continuation (80..9F meets overlong_3, A0..BF surrogate) or not (too_short).
+constexpr std::uint8_t bad_lead = too_short | overlong_3 | surrogate;
 
-// The class of the previous byte, indexed by (byte - 0x80) saturated at 0: entries 0..63 are every
-// byte below C0 (not a lead), entries 64..127 the leads C0..FF.
-consteval std::array<std::uint8_t, 128> make_prev_classes() {
-    std::array<std::uint8_t, 128> t{};
-    for (unsigned i = 0; i < 64; ++i)
-        t[i] = two_conts;
-    for (unsigned i = 0; i < 64; ++i) {
-        const unsigned b = 0xC0 + i;
-        std::uint8_t v = too_short;
+// The class of the previous byte, indexed by the byte minus BF, saturated at 0, of which vpermb
+// keeps the low six bits: entry 0 holds every byte that is not a lead (00..BF) and FF (40 wraps
+// to 0: FF is caught as a byte, see `invalid`), entries 1..63 the leads C0..FE. One 64-entry
+// vpermb, where a lookup that tells FF apart would need the two-table vpermi2b, slower on Zen 4.
+consteval std::array<std::uint8_t, 64> make_prev_classes() {
+    std::array<std::uint8_t, 64> t{};
+    t[0] = two_conts | invalid;
+    for (unsigned i = 1; i < 64; ++i) {
+        const unsigned b = 0xBF + i;
+        std::uint8_t v = too_short | invalid;
         if (b < 0xC2 || b > 0xF4)
             v |= bad_lead;
         if (b == 0xE0)
@@ -77,7 +80,7 @@ consteval std::array<std::uint8_t, 128> make_prev_classes() {
             v |= too_large;
         if (b >= 0xF0)
             v |= g_bit;
-        t[64 + i] = v;
+        t[i] = v;
     }
     return t;
 }
@@ -92,8 +95,10 @@ consteval std::array<std::uint8_t, 64> make_byte_classes() {
             v = too_short;
             if (b >= 0xE0)
                 v |= g_bit;
+            if (b >= 0xFC)
+                v |= invalid;
         } else {
-            v = two_conts | bad_lead;
+            v = two_conts;
             v |= b < 0xA0 ? overlong_3 : surrogate;
             v |= b < 0x90 ? overlong_4 : too_large;
         }
@@ -102,7 +107,7 @@ consteval std::array<std::uint8_t, 64> make_byte_classes() {
     return t;
 }
 
-alignas(64) constexpr std::array<std::uint8_t, 128> prev_classes = make_prev_classes();
+alignas(64) constexpr std::array<std::uint8_t, 64> prev_classes = make_prev_classes();
 alignas(64) constexpr std::array<std::uint8_t, 64> byte_classes = make_byte_classes();
 
 constexpr __mmask64 all64 = ~__mmask64{0};
@@ -125,10 +130,9 @@ constexpr std::size_t group_blocks = 8;
 constexpr std::size_t group_bytes = 64 * group_blocks;
 
 struct block_checker {
-    __m512i prevs_low = _mm512_load_si512(prev_classes.data());
-    __m512i prevs_high = _mm512_load_si512(prev_classes.data() + 64);
+    __m512i prevs = _mm512_load_si512(prev_classes.data());
     __m512i bytes = _mm512_load_si512(byte_classes.data());
-    __m512i lead_bias = _mm512_set1_epi8(static_cast<char>(0x80));
+    __m512i not_lead_max = _mm512_set1_epi8(static_cast<char>(0xBF));
     __m512i g_mask = _mm512_set1_epi8(g_bit);
     __m512i error = _mm512_setzero_si512();
     __m512i last = _mm512_setzero_si512(); // the block checked last
@@ -136,7 +140,7 @@ struct block_checker {
 
     // The class of each block byte's previous byte.
     __m512i prev_class(__m512i prev1) const noexcept {
-        return _mm512_permutex2var_epi8(prevs_low, _mm512_subs_epu8(prev1, lead_bias), prevs_high);
+        return _mm512_maskz_permutexvar_epi8(all64, _mm512_subs_epu8(prev1, not_lead_max), prevs);
     }
 
     // The class of each block byte.
