@@ -149,7 +149,9 @@ struct block_checker {
     }
 
     // g of a block, from its two classes.
-    __m512i g_of(__m512i a, __m512i c) const noexcept { return _mm512_ternarylogic_epi32(a, c, g_mask, or_then_and); }
+    __m512i g_of(__m512i a, __m512i c) const noexcept {
+        return _mm512_ternarylogic_epi32(a, c, g_mask, or_then_and);
+    }
 
     // The errors of a block, given its classes, its g and the g of the block before.
     static __m512i errors(__m512i a, __m512i c, __m512i g, __m512i g_before) noexcept {

@@ -578,7 +578,8 @@ TEST(utf8, ascii_and_multibyte_blocks_error_at_every_boundary) {
                 mutated[pos] = static_cast<std::byte>(b);
                 const verdict want = expected_for(mutated);
                 for (const auto& im : impls)
-                    ASSERT_TRUE(whole_as_expected(im, mutated, want)) << pattern << ": byte " << int{b} << " at " << pos;
+                    ASSERT_TRUE(whole_as_expected(im, mutated, want))
+                        << pattern << ": byte " << int{b} << " at " << pos;
             }
         }
     }
