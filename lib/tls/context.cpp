@@ -3,11 +3,15 @@
 #include <burrow/asio/tls.hpp>
 
 #include <wolfssl/ssl.h>
+#include <wolfssl/openssl/evp.h>
+#include <wolfssl/openssl/pem.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 namespace burrow {
 
@@ -35,6 +39,54 @@ std::string unreadable(const std::string& path) {
         return std::strerror(errno);
     std::fclose(f);
     return {};
+}
+
+// A signature made with `private_key` over a fixed text, empty when it cannot be made.
+std::vector<unsigned char> sign_probe(WOLFSSL_EVP_PKEY* private_key, std::string_view probe) {
+    std::vector<unsigned char> sig;
+    WOLFSSL_EVP_MD_CTX* md = wolfSSL_EVP_MD_CTX_new();
+    if (md == nullptr)
+        return sig;
+    std::size_t size = 0;
+    if (wolfSSL_EVP_DigestSignInit(md, nullptr, wolfSSL_EVP_sha256(), nullptr, private_key) == WOLFSSL_SUCCESS &&
+        wolfSSL_EVP_DigestSignUpdate(md, probe.data(), static_cast<unsigned>(probe.size())) == WOLFSSL_SUCCESS &&
+        wolfSSL_EVP_DigestSignFinal(md, nullptr, &size) == WOLFSSL_SUCCESS && size > 0) {
+        sig.resize(size);
+        if (wolfSSL_EVP_DigestSignFinal(md, sig.data(), &size) == WOLFSSL_SUCCESS)
+            sig.resize(size);
+        else
+            sig.clear();
+    }
+    wolfSSL_EVP_MD_CTX_free(md);
+    return sig;
+}
+
+// Whether the certificate's public key verifies a signature made with the private key, i.e. the
+// key is the certificate's. wolfSSL 5.5's check_private_key accepts any two P-256 keys, so this
+// proves possession instead. When the probe cannot be made at all, wolfSSL's own check stands.
+bool key_belongs_to_certificate(const std::string& cert_file, const std::string& key_file) {
+    constexpr std::string_view probe = "burrow: does this key belong to this certificate?";
+    WOLFSSL_BIO* bio = wolfSSL_BIO_new_file(key_file.c_str(), "rb");
+    WOLFSSL_EVP_PKEY* private_key = bio != nullptr ? wolfSSL_PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+    if (bio != nullptr)
+        wolfSSL_BIO_free(bio);
+    const auto sig = private_key != nullptr ? sign_probe(private_key, probe) : std::vector<unsigned char>{};
+    wolfSSL_EVP_PKEY_free(private_key);
+    if (sig.empty())
+        return true;
+    WOLFSSL_X509* cert = wolfSSL_X509_load_certificate_file(cert_file.c_str(), WOLFSSL_FILETYPE_PEM);
+    WOLFSSL_EVP_PKEY* public_key = cert != nullptr ? wolfSSL_X509_get_pubkey(cert) : nullptr;
+    bool verified = true;
+    WOLFSSL_EVP_MD_CTX* md = public_key != nullptr ? wolfSSL_EVP_MD_CTX_new() : nullptr;
+    if (md != nullptr) {
+        verified = wolfSSL_EVP_DigestVerifyInit(md, nullptr, wolfSSL_EVP_sha256(), nullptr, public_key) == WOLFSSL_SUCCESS &&
+                   wolfSSL_EVP_DigestVerifyUpdate(md, probe.data(), probe.size()) == WOLFSSL_SUCCESS &&
+                   wolfSSL_EVP_DigestVerifyFinal(md, sig.data(), sig.size()) == WOLFSSL_SUCCESS;
+        wolfSSL_EVP_MD_CTX_free(md);
+    }
+    wolfSSL_EVP_PKEY_free(public_key);
+    wolfSSL_X509_free(cert);
+    return verified;
 }
 
 struct context_builder {
@@ -122,7 +174,7 @@ struct context_builder {
         r = wolfSSL_CTX_use_PrivateKey_file(native(), o.key_file.c_str(), WOLFSSL_FILETYPE_PEM);
         if (r != WOLFSSL_SUCCESS)
             return fail("key_file " + o.key_file + ": not a PEM private key: " + wolf_reason(r));
-        if (wolfSSL_CTX_check_private_key(native()) != WOLFSSL_SUCCESS)
+        if (wolfSSL_CTX_check_private_key(native()) != WOLFSSL_SUCCESS || !key_belongs_to_certificate(o.cert_file, o.key_file))
             return fail("key_file " + o.key_file + " does not belong to cert_file " + o.cert_file);
         return true;
     }

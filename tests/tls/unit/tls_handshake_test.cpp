@@ -522,3 +522,24 @@ TEST(tls_context, unreadable_files_are_named) {
     EXPECT_EQ(r.ec, error::tls_bad_configuration);
     EXPECT_TRUE(contains(r.message(), "cert_file and key_file")) << r.message();
 }
+
+TEST(tls_context, a_key_that_does_not_belong_to_the_certificate_is_refused) {
+    // Both are P-256 keys, so only comparing the public keys tells them apart.
+    tls_options client;
+    client.cert_file = tls_file("client");
+    client.key_file = tls_file("server.key");
+    auto r = make_client_context(client);
+    EXPECT_EQ(r.ec, error::tls_bad_configuration) << r.message();
+    EXPECT_TRUE(contains(r.message(), "does not belong")) << r.message();
+
+    tls_options server = tls_server_options("server");
+    server.key_file = tls_file("client.key");
+    r = make_server_context(server);
+    EXPECT_EQ(r.ec, error::tls_bad_configuration) << r.message();
+
+    tls_options matching;
+    matching.cert_file = tls_file("client");
+    matching.key_file = tls_file("client.key");
+    r = make_client_context(matching);
+    EXPECT_FALSE(r.ec) << r.message();
+}
