@@ -4,6 +4,8 @@
 
 #include <boost/asio/error.hpp>
 
+#include <cctype>
+
 namespace burrow {
 
 namespace asio = boost::asio;
@@ -90,6 +92,10 @@ std::string hint(const connect_error& e, const connect_report& r) {
             return "the proxy accepted the connection but did not answer in time";
         return "the proxy would not open the tunnel; its answer is above";
     case connect_phase::tls:
+        // An alert after the TLS handshake (TLS 1.3 servers judge the client certificate then).
+        if (e.ec == error::tls_alert && r.handshake && r.handshake->detail.find("(116)") != std::string::npos)
+            return "the server requires a client certificate: pass --cert and --key (connect_options' tls.cert_file "
+                   "and tls.key_file)";
         return tls_hint(e, r.tls, "--cacert", "the server does not speak TLS here: is it ws:// rather than wss://?");
     case connect_phase::handshake:
         if (is_timeout(e.ec))
@@ -144,7 +150,16 @@ std::string connect_error::message(const connect_report& r) const {
         out.append(" ").append(r.proxy_tls->message());
     if (phase == connect_phase::tls && r.tls && r.tls->ec)
         out.append(" ").append(r.tls->message());
-    if (r.handshake && r.handshake->ec) {
+    if (r.handshake && r.handshake->ec && phase == connect_phase::tls && !r.handshake->detail.empty()) {
+        // A TLS failure seen during the upgrade: what the transport said, without its own hint
+        // (ours below names burrow-cat's options).
+        std::string said = r.handshake->detail;
+        if (const auto at = said.find(". Hint: "); at != std::string::npos)
+            said.resize(at);
+        if (!said.empty())
+            said[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(said[0])));
+        out.append(" ").append(said).append(", at the upgrade's first read.");
+    } else if (r.handshake && r.handshake->ec) {
         out.append(" ").append(r.handshake->message());
         if (out.back() != '.')
             out.append(".");
