@@ -28,6 +28,15 @@ std::string_view phase_words(connect_phase p) {
     return "connecting";
 }
 
+// `said` up to its own hint ("... Hint: ..."), ending with a full stop (or its question mark).
+std::string without_hint(std::string said) {
+    if (const auto at = said.find(" Hint: "); at != std::string::npos)
+        said.resize(at);
+    if (!said.empty() && said.back() != '.' && said.back() != '?')
+        said += '.';
+    return said;
+}
+
 bool is_timeout(const boost::system::error_code& ec) {
     return ec == asio::error::timed_out || ec == error::proxy_timeout;
 }
@@ -131,13 +140,19 @@ std::string connect_error::message(const connect_report& r) const {
     else
         out.append(" through the proxy ").append(r.proxy);
     out.append(" [phase ").append(to_string(phase)).append("]: ");
+    // A failed TLS session of this phase tells what happened itself (which session, the
+    // certificate, the alert, what a non-TLS peer answered).
+    const tls_result* failed_tls = nullptr;
+    if (phase == connect_phase::proxy_tls && r.proxy_tls && r.proxy_tls->ec)
+        failed_tls = &*r.proxy_tls;
+    else if (phase == connect_phase::tls && r.tls && r.tls->ec)
+        failed_tls = &*r.tls;
+    // The layers' own accounts keep their facts; their hints are replaced by ours below, which
+    // also names burrow-cat's options.
     if (r.tunnel && r.tunnel->ec) {
-        // The tunnel's own account (what failed, what the proxy answered); its hint is replaced by
-        // ours below, which also names burrow-cat's options.
-        std::string said = r.tunnel->message();
-        if (const auto at = said.find(". Hint: "); at != std::string::npos)
-            said.resize(at + 1);
-        out.append(said);
+        out.append(without_hint(r.tunnel->message()));
+    } else if (failed_tls != nullptr) {
+        out.append(without_hint(failed_tls->message()));
     } else {
         out.append(phase_words(phase)).append(" failed: ").append(ec.message());
         if (cause)
@@ -146,10 +161,6 @@ std::string connect_error::message(const connect_report& r) const {
     }
     if (!detail.empty())
         out.append(" While ").append(detail).append(".");
-    if (phase == connect_phase::proxy_tls && r.proxy_tls && r.proxy_tls->ec)
-        out.append(" ").append(r.proxy_tls->message());
-    if (phase == connect_phase::tls && r.tls && r.tls->ec)
-        out.append(" ").append(r.tls->message());
     if (r.handshake && r.handshake->ec && phase == connect_phase::tls && !r.handshake->detail.empty()) {
         // A TLS failure seen during the upgrade: what the transport said, without its own hint
         // (ours below names burrow-cat's options).
@@ -165,8 +176,11 @@ std::string connect_error::message(const connect_report& r) const {
             out.append(".");
     }
     const std::string h = hint(*this, r);
-    if (!h.empty())
-        out.append(" Hint: ").append(h).append(".");
+    if (!h.empty()) {
+        out.append(" Hint: ").append(h);
+        if (h.back() != '.' && h.back() != '?')
+            out.append(".");
+    }
     return out;
 }
 
