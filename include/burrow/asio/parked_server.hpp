@@ -16,7 +16,8 @@
 // The readiness wait's operation lives inside the connection (a handler allocator hands Asio a
 // buffer there), so parking costs no allocation and no allocator block of its own. Before the
 // upgrade, accept() parks a fresh TCP connection the same way until its request arrives, so a
-// slow client costs its socket and a wait, not the handshake's coroutine frames.
+// slow client costs its socket and a wait, not the handshake's coroutine frames; a request that
+// arrives whole is then answered at once, without a coroutine (co_accept runs for the others).
 //
 // Messages that arrive whole in one read are handed to the handler as a view of the stream's read
 // buffer (no copy); a message in several frames or reads is assembled in the worker's buffer. A
@@ -34,6 +35,8 @@
 
 #include <burrow/asio/handshake.hpp>
 #include <burrow/asio/stream.hpp>
+#include <burrow/http/head_parser.hpp>
+#include <burrow/ws/handshake.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -41,11 +44,13 @@
 #include <boost/asio/detail/reactive_wait_op.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <string>
 #include <functional>
 #include <memory>
 #include <span>
@@ -164,6 +169,7 @@ private:
     bool active_ = false;           // a worker has the connection
     bool wait_armed_ = false;       // the readiness wait is pending
     bool close_requested_ = false;  // parked_server::close was called
+    bool upgraded_ = true;          // false while accept()'s upgrade has not completed
     bool ended_ = false;
 };
 
@@ -211,20 +217,25 @@ public:
     /// closed, without on_open or on_end). Until the first bytes of the request arrive, the
     /// socket is parked on a readiness wait (no coroutine).
     void accept(Socket socket) {
-        auto parked = std::make_unique<Socket>(std::move(socket));
-        Socket& s = *parked;
-        s.async_wait(Socket::wait_read, [owner = core_, parked = std::move(parked)](boost::system::error_code ec) mutable {
-            if (ec)
-                return;  // closed or cancelled before the request came: the socket goes
-            auto ex = owner->executor;
-            boost::asio::co_spawn(ex, upgrade(std::move(owner), std::move(*parked)), boost::asio::detached);
-        });
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);  // see serve()
+        // The connection is built now, once, and the upgrade runs on its stream's socket: no
+        // allocation between the TCP connection and the end of the upgrade outlives the upgrade
+        // (short-lived blocks freed between long-lived ones would fragment the heap).
+        const std::span<const std::byte> nothing_read;
+        auto c = std::make_shared<connection>(core_, std::move(socket), core_->options.stream, nothing_read);
+        c->upgraded_ = false;
+        arm_wait(std::move(c));
     }
 
     /// Serves `socket`, on which the opening handshake completed (co_accept), with `leftover` the
     /// bytes read past the handshake. The connection is parked at once (or handed to a worker when
-    /// bytes are already there).
+    /// bytes are already there). The socket is put in non-blocking mode: the stream then reads and
+    /// writes at once when it can, and goes through Asio's asynchronous operations only when the
+    /// socket is not ready (one scheduler round trip less per read and per write).
     connection_ptr serve(Socket socket, const stream_options& options, std::span<const std::byte> leftover) {
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);
         return serve_on(core_, std::move(socket), options, leftover);
     }
 
@@ -232,7 +243,7 @@ public:
     /// sends the Close and waits for the peer's (within options.close_timeout), then the
     /// connection ends with error::closed. Does nothing on a connection that ended or is closing.
     void close(const connection_ptr& c, close_code code = close_code::normal) {
-        if (c->ended_ || c->close_requested_)
+        if (c->ended_ || c->close_requested_ || !c->upgraded_)
             return;
         c->close_requested_ = true;
         c->close_code_ = code;
@@ -259,7 +270,7 @@ private:
                 worker* w = idle.back();
                 idle.pop_back();
                 w->job = std::move(c);
-                w->wake.cancel();  // the worker's wait completes (as cancelled) and takes the job
+                (void)w->wake.try_send(boost::system::error_code{});  // the worker's receive completes
                 return;
             }
             auto self = std::static_pointer_cast<core>(c->core_);
@@ -275,8 +286,10 @@ private:
     };
 
     struct worker {
-        explicit worker(const boost::asio::any_io_executor& ex) : wake(ex, boost::asio::steady_timer::time_point::max()) {}
-        boost::asio::steady_timer wake;  // never expires: cancelled to hand over a job
+        explicit worker(const boost::asio::any_io_executor& ex) : wake(ex, 1) {}
+        // Signalled to hand over a job. A channel, not a timer: a timer's wait would be the
+        // earliest in the reactor's queue and cost a timerfd_settime system call per message.
+        boost::asio::experimental::channel<void(boost::system::error_code)> wake;
         connection_ptr job;
         std::vector<std::byte> message;  // messages that came in several pieces are assembled here
     };
@@ -308,7 +321,7 @@ private:
                 if (owner->idle.size() >= max_idle_workers)
                     co_return;
                 owner->idle.push_back(&w);
-                (void)co_await w.wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+                (void)co_await w.wake.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
                 if (!w.job) {  // cancelled from outside, not handed a job: leave
                     std::erase(owner->idle, &w);
                     co_return;
@@ -365,10 +378,8 @@ private:
     }
 
     static connection_ptr serve_on(const std::shared_ptr<core>& owner, Socket socket, const stream_options& options,
-                                   std::span<const std::byte> leftover, const accept_result* accepted = nullptr) {
+                                   std::span<const std::byte> leftover) {
         auto c = std::make_shared<connection>(owner, std::move(socket), options, leftover);
-        if (accepted && owner->options.on_open)
-            owner->options.on_open(c, *accepted);  // before any message of the connection
         if (leftover.empty())
             arm_wait(c);
         else
@@ -376,11 +387,86 @@ private:
         return c;
     }
 
-    static boost::asio::awaitable<void> upgrade(std::shared_ptr<core> owner, Socket socket) {
-        auto accepted = co_await co_accept(socket, owner->options.accept);
-        if (!accepted)
-            co_return;  // answered (400, 426, ...) or failed; the socket closes here
-        (void)serve_on(owner, std::move(socket), owner->options.stream, accepted.leftover, &accepted);
+    // accept()'s upgrade, once the request's first bytes are there: at once when the whole head
+    // is there and acceptable and the 101 goes out in one write (the common case: no coroutine,
+    // no frame, nothing allocated that outlives the call but the response string); otherwise
+    // co_accept in a coroutine, which also answers refusals and waits for a head in pieces.
+    static void start_upgrade(core& owner, connection_ptr c) {
+        if (upgrade_at_once(owner, c))
+            return;
+        c->active_ = true;
+        boost::asio::co_spawn(owner.executor, upgrade(std::move(c)), boost::asio::detached);
+    }
+
+    static bool upgrade_at_once(core& owner, const connection_ptr& c) {
+        Socket& socket = c->ws_.next_layer();
+        const accept_options& options = owner.options.accept;
+        std::array<char, 4096> peeked;  // look without taking: the coroutine path reads it all again
+        boost::system::error_code ec;
+        const std::size_t n = socket.receive(boost::asio::buffer(peeked), Socket::message_peek, ec);
+        if (ec || n == 0)
+            return false;
+        http::head_parser parser(http::head_kind::request, options.limits);
+        std::array<http::header, 64> storage;
+        http::head head;
+        const auto parsed = parser.parse(std::span<const char>(peeked.data(), n), storage, head);
+        if (parsed.status != http::head_status::complete)
+            return false;
+        const auto checked = ws::check_client_request(head);
+        const auto* request = std::get_if<ws::upgrade_request>(&checked);
+        if (request == nullptr)
+            return false;
+        accept_result accepted;
+        accepted.subprotocol = options.select ? options.select(*request)
+                                              : std::string(ws::select_subprotocol(request->subprotocols, options.subprotocols));
+        const auto response = ws::build_accept_response(request->key, accepted.subprotocol, options.headers);
+        if (!response)
+            return false;
+        accepted.resource = std::string(request->resource);
+        accepted.origin = std::string(request->origin);
+        // Take the peeked bytes (they are in the socket's buffer), then answer.
+        const std::size_t taken = socket.receive(boost::asio::buffer(peeked.data(), n), 0, ec);
+        if (ec || taken != n) {
+            fail_upgrade(c);
+            return true;
+        }
+        const std::size_t written = socket.write_some(boost::asio::buffer(*response), ec);
+        if (ec || written != response->size()) {  // a fresh socket takes 200 bytes at once
+            fail_upgrade(c);
+            return true;
+        }
+        const auto* rest = reinterpret_cast<const std::byte*>(peeked.data() + parsed.size);
+        accepted.leftover.assign(rest, rest + (n - parsed.size));
+        upgraded(owner, c, accepted);
+        return true;
+    }
+
+    static boost::asio::awaitable<void> upgrade(connection_ptr c) {
+        core& owner = *static_cast<core*>(c->core_.get());
+        auto accepted = co_await co_accept(c->ws_.next_layer(), owner.options.accept);
+        c->active_ = false;
+        if (!accepted) {
+            fail_upgrade(c);  // answered (400, 426, ...) or failed
+            co_return;
+        }
+        upgraded(owner, c, accepted);
+    }
+
+    static void fail_upgrade(const connection_ptr& c) {
+        c->ended_ = true;  // closed, never served
+        boost::system::error_code ignored;
+        c->ws_.next_layer().close(ignored);
+    }
+
+    static void upgraded(core& owner, const connection_ptr& c, const accept_result& accepted) {
+        c->upgraded_ = true;
+        c->ws_.add_leftover(accepted.leftover);
+        if (owner.options.on_open)
+            owner.options.on_open(c, accepted);  // before any message of the connection
+        if (!accepted.leftover.empty() || c->close_requested_)
+            owner.run(c);
+        else
+            arm_wait(c);
     }
 
     // The readiness wait's handler: owns the parked connection, and lends Asio the connection's
@@ -394,6 +480,14 @@ private:
             if (c->active_ || c->ended_)
                 return;  // a worker has it (closing): it reads on its own
             core& owner = *static_cast<core*>(c->core_.get());
+            if (!c->upgraded_) {  // accept(): the request is arriving
+                if (ec) {
+                    c->ended_ = true;  // closed before the request came: never served
+                    return;
+                }
+                start_upgrade(owner, std::move(c));
+                return;
+            }
             if (ec) {
                 finish(owner, c, ec);  // the socket was closed or cancelled from outside
                 return;

@@ -40,6 +40,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/assert.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -51,6 +52,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <concepts>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -122,11 +124,28 @@ public:
         , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
         , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256))
                                     : nullptr) {
-        if (!leftover.empty()) {
-            take_read_buffer();
-            std::memcpy(read_buffer_, leftover.data(), leftover.size());
+        add_leftover(leftover);
+    }
+
+    /// Hands the stream bytes read past the handshake, as the constructor's `leftover` does, for a
+    /// stream constructed before its upgrade ran on next_layer() (websocket::parked_server builds
+    /// a connection once, when the TCP connection arrives). Only before the first read.
+    void add_leftover(std::span<const std::byte> leftover) {
+        if (leftover.empty())
+            return;
+        BOOST_ASSERT(read_begin_ == 0);
+        const std::size_t need = read_end_ + leftover.size();
+        if (need > read_buffer_size_) {  // a buffer large enough, and a frame's worth more
+            std::byte* bigger = detail::buffer_pool::take(need + ws::min_buffer_size);
+            if (read_end_ != 0)
+                std::memcpy(bigger, read_buffer_, read_end_);
+            give_back_read_buffer();
+            read_buffer_ = bigger;
+            read_buffer_size_ = need + ws::min_buffer_size;
         }
-        read_end_ = leftover.size();
+        take_read_buffer();
+        std::memcpy(read_buffer_ + read_end_, leftover.data(), leftover.size());
+        read_end_ += leftover.size();
     }
 
     stream(const stream&) = delete;
@@ -364,6 +383,25 @@ private:
             }
             take_read_buffer();
             const auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
+            if constexpr (can_try_at_once) {
+                // On a socket its owner put in non-blocking mode (parked_server does), read at once:
+                // when bytes are there this costs no operation and no trip through the scheduler.
+                if (next_.non_blocking()) {
+                    boost::system::error_code ec;
+                    const std::size_t n = next_.read_some(space, ec);
+                    if (!ec) {
+                        note_read(n, space.size());
+                        continue;
+                    }
+                    if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
+                        co_return read_failed(ec);
+                    last_read_filled_ = false;
+                    if (return_instead_of_waiting_ && read_begin_ == read_end_) {
+                        give_back_read_buffer();  // a wake-up without bytes: park again
+                        co_return make_error_code(boost::asio::error::would_block);
+                    }
+                }
+            }
             auto [ec, n] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
             if (ec)
                 co_return read_failed(ec);
@@ -446,6 +484,13 @@ private:
     // of its own) always read into the buffer.
     static constexpr bool can_wait_readable = requires(NextLayer& n) {
         n.async_wait(NextLayer::wait_read, boost::asio::as_tuple(boost::asio::use_awaitable));
+    };
+
+    // Sockets can also be read and written without blocking, when their owner asked for that.
+    static constexpr bool can_try_at_once = requires(NextLayer& n, boost::system::error_code& ec) {
+        { n.non_blocking() } -> std::convertible_to<bool>;
+        n.read_some(boost::asio::mutable_buffer(), ec);
+        n.write_some(std::array<boost::asio::const_buffer, 2>(), ec);
     };
 
     void take_read_buffer() {
@@ -650,8 +695,23 @@ private:
 
         if (!h.masked) {
             // One gather write: the header, then the caller's payload as it is.
-            const std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(head.data(), head_size),
-                                                                  boost::asio::buffer(payload.data(), payload.size())};
+            std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(head.data(), head_size),
+                                                            boost::asio::buffer(payload.data(), payload.size())};
+            if constexpr (can_try_at_once) {
+                // A non-blocking socket (see read_piece): write at once, and only what the socket did
+                // not take goes through an asynchronous write.
+                if (next_.non_blocking()) {
+                    boost::system::error_code ec;
+                    std::size_t done = next_.write_some(parts, ec);
+                    if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
+                        co_return finish(ec);
+                    if (done == head_size + payload.size())
+                        co_return boost::system::error_code{};
+                    const std::size_t from_head = std::min(done, head_size);
+                    parts[0] = boost::asio::buffer(head.data() + from_head, head_size - from_head);
+                    parts[1] = boost::asio::buffer(payload.data() + (done - from_head), payload.size() - (done - from_head));
+                }
+            }
             auto [ec, n] = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
             co_return ec ? finish(ec) : ec;
         }

@@ -8,7 +8,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <gtest/gtest.h>
@@ -332,5 +334,60 @@ TEST(parked_server, accept_closes_a_bad_request_without_serving_it) {
         EXPECT_EQ(ec, asio::error::eof);  // answered, then closed
         EXPECT_TRUE(answer.starts_with("HTTP/1.1 4")) << answer;
         EXPECT_TRUE(ends.reasons.empty());
+    });
+}
+
+TEST(parked_server, a_message_larger_than_the_socket_buffers_goes_through_both_ways) {
+    // The server's socket is non-blocking: its reads and writes are tried at once, and what the
+    // socket does not take at once (a partial write of a 3 MB echo) goes through Asio's async path.
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        EXPECT_TRUE(conn->ws().next_layer().non_blocking());
+        ws_stream client(std::move(b), role::client);
+        std::string big(3 * 1024 * 1024, 'q');
+        for (std::size_t i = 0; i < big.size(); i += 4093)
+            big[i] = static_cast<char>('a' + i % 26);
+        std::string back;
+        using namespace asio::experimental::awaitable_operators;
+        auto write = [&]() -> asio::awaitable<void> { EXPECT_FALSE(co_await client.co_write_text(big)); };
+        auto read = [&]() -> asio::awaitable<void> { EXPECT_TRUE(co_await client.co_read(back)); };
+        co_await (write() && read());
+        EXPECT_TRUE(back == big);
+        co_await settle();
+        EXPECT_TRUE(conn->parked());
+        co_await client.co_close();
+    });
+}
+
+TEST(parked_server, accept_waits_for_a_request_that_comes_in_pieces) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        server.accept(std::move(a));
+        const auto url = *ws::parse_ws_url("ws://example.com/");
+        const std::string key = ws::make_client_key();
+        const ws::client_handshake_options request_options;
+        const auto request = ws::build_client_request(url, key, request_options);
+        EXPECT_TRUE(request);
+        const std::string first = request->substr(0, 20), second = request->substr(20);
+        co_await asio::async_write(b, asio::buffer(first), asio::use_awaitable);
+        co_await settle();  // the server saw an incomplete head: its coroutine path waits for more
+        co_await asio::async_write(b, asio::buffer(second), asio::use_awaitable);
+        std::string answer;
+        auto [ec, n] = co_await asio::async_read_until(b, asio::dynamic_buffer(answer), "\r\n\r\n",
+                                                       asio::as_tuple(asio::use_awaitable));
+        EXPECT_FALSE(ec);
+        EXPECT_TRUE(answer.starts_with("HTTP/1.1 101")) << answer;
+        ws_stream client(std::move(b), role::client);
+        std::string back;
+        EXPECT_FALSE(co_await client.co_write_text("pieces"));
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, "pieces");
+        EXPECT_FALSE(co_await client.co_close());
     });
 }
