@@ -87,7 +87,7 @@ public:
         case error::tls_certificate_expired: return "TLS: the certificate has expired";
         case error::tls_certificate_not_yet_valid: return "TLS: the certificate is not valid yet";
         case error::tls_certificate_invalid: return "TLS: the certificate failed verification";
-        case error::tls_alert: return "TLS: the peer sent an alert and ended the handshake";
+        case error::tls_alert: return "TLS: the peer sent a fatal alert";
         case error::tls_not_tls: return "TLS: the peer is not speaking TLS";
         case error::tls_handshake_failed: return "TLS handshake failed";
         case error::tls_bad_configuration: return "TLS: unusable configuration (CA, certificate or key file)";

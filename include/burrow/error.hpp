@@ -103,7 +103,7 @@ enum class error : int {
     tls_certificate_expired,        ///< the peer's certificate (or one of its chain) has expired
     tls_certificate_not_yet_valid,  ///< the certificate's validity starts in the future
     tls_certificate_invalid,        ///< another verification failure (bad signature, unusable certificate, ...)
-    tls_alert,                      ///< the peer ended the handshake with an alert (tls_result::detail names it)
+    tls_alert,                      ///< the peer sent a fatal alert (tls_result::detail or handshake_result::tls_alert_name names it)
     tls_not_tls,                    ///< the peer answered with something that is not TLS (e.g. plain HTTP)
     tls_handshake_failed,           ///< the handshake failed for another reason (no common version or cipher, ...)
     tls_bad_configuration,          ///< a CA, certificate or key file cannot be used, or an unusable setting

@@ -188,7 +188,13 @@ asio::awaitable<tunnel_result> co_tunnel(tcp::socket& socket, const proxy::proxy
         };
         std::string authority = connect_authority(host, port);
         auto result = co_await co_http_connect(tls->stream, reconnect, std::move(authority), std::move(creds), options);
+        // The session's parameters, and its failure when the proxy ended it after the handshake.
+        tls_result failed_later = std::move(result.tls);
         result.tls = std::move(handshake);
+        if (failed_later.ec) {
+            result.tls.ec = failed_later.ec;
+            result.tls.detail = std::move(failed_later.detail);
+        }
         co_return result;
     }
 

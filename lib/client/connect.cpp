@@ -242,9 +242,13 @@ private:
         auto upgraded = co_await co_handshake(s, url_, ho, already);
         report_.handshake = upgraded;
         // A TLS 1.3 server refuses a client certificate (or its absence) after the TLS handshake, so
-        // its alert arrives with the upgrade's first read: it is still a TLS failure.
-        if (upgraded.ec == condition::tls_failed)
-            co_return fail_in(connect_phase::tls, upgraded.ec, {}, {});
+        // its alert arrives with the upgrade's first read: it is still a failure of that TLS session.
+        // Layer 0 is the origin's session for wss:// (the proxy's session is under it), and the
+        // proxy's own for ws:// through an https:// proxy.
+        if (upgraded.tls_alert != 0) {
+            const bool proxy_session = !url_.secure || upgraded.tls_layer >= 1;
+            co_return fail_as(proxy_session ? connect_phase::proxy_tls : connect_phase::tls, upgraded.ec);
+        }
         if (upgraded.ec)
             co_return fail(upgraded.ec, {}, {});
         enter(connect_phase::open);
@@ -276,6 +280,14 @@ private:
     outcome fail_in(connect_phase phase, error_code ec, error_code cause, std::string detail) {
         phase_ = phase;
         return fail(ec, cause, std::move(detail));
+    }
+
+    // A failure noticed in the current phase but belonging to `phase`: the time goes to the
+    // current phase (it is what was running), the error to `phase`.
+    outcome fail_as(connect_phase phase, error_code ec) {
+        report_.timings.push_back({phase_, clock::now() - phase_start_});
+        phase_ = phase;
+        return connect_error{phase, ec, {}, {}};
     }
 
     outcome fail(error_code ec, error_code cause, std::string detail) {

@@ -4,8 +4,6 @@
 
 #include <boost/asio/error.hpp>
 
-#include <cctype>
-
 namespace burrow {
 
 namespace asio = boost::asio;
@@ -84,6 +82,9 @@ std::string hint(const connect_error& e, const connect_report& r) {
                              : "nothing answered in time: a firewall may drop direct connections; does this network need a proxy?";
         return via_proxy ? "is the proxy running at that address and port?" : "is the server running at that address and port?";
     case connect_phase::proxy_tls:
+        if (e.ec == error::tls_alert)
+            return "the proxy ended the TLS session with an alert; if it requires a client certificate, set "
+                   "connect_options' proxy_tls.cert_file and proxy_tls.key_file";
         return tls_hint(e, r.proxy_tls, "--proxy-cacert", "the proxy speaks plain HTTP: write its URL with http://");
     case connect_phase::proxy_auth:
         if (e.ec == error::proxy_auth_required)
@@ -102,7 +103,7 @@ std::string hint(const connect_error& e, const connect_report& r) {
         return "the proxy would not open the tunnel; its answer is above";
     case connect_phase::tls:
         // An alert after the TLS handshake (TLS 1.3 servers judge the client certificate then).
-        if (e.ec == error::tls_alert && r.handshake && r.handshake->detail.find("(116)") != std::string::npos)
+        if (e.ec == error::tls_alert && r.handshake && r.handshake->tls_alert == 116)
             return "the server requires a client certificate: pass --cert and --key (connect_options' tls.cert_file "
                    "and tls.key_file)";
         return tls_hint(e, r.tls, "--cacert", "the server does not speak TLS here: is it ws:// rather than wss://?");
@@ -161,15 +162,14 @@ std::string connect_error::message(const connect_report& r) const {
     }
     if (!detail.empty())
         out.append(" While ").append(detail).append(".");
-    if (r.handshake && r.handshake->ec && phase == connect_phase::tls && !r.handshake->detail.empty()) {
-        // A TLS failure seen during the upgrade: what the transport said, without its own hint
-        // (ours below names burrow-cat's options).
-        std::string said = r.handshake->detail;
-        if (const auto at = said.find(". Hint: "); at != std::string::npos)
-            said.resize(at);
-        if (!said.empty())
-            said[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(said[0])));
-        out.append(" ").append(said).append(", at the upgrade's first read.");
+    if (r.handshake && r.handshake->tls_alert != 0 && (phase == connect_phase::tls || phase == connect_phase::proxy_tls)) {
+        // A TLS session's alert that came with the upgrade's first read (after the TLS handshake).
+        out.append(phase == connect_phase::proxy_tls ? " The proxy" : " The server")
+            .append(" sent the TLS alert \"")
+            .append(r.handshake->tls_alert_name)
+            .append("\" (")
+            .append(std::to_string(r.handshake->tls_alert))
+            .append(") after the TLS handshake, with the upgrade's first read.");
     } else if (r.handshake && r.handshake->ec) {
         out.append(" ").append(r.handshake->message());
         if (out.back() != '.')

@@ -6,11 +6,14 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/openssl/pem.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace burrow {
@@ -79,9 +82,11 @@ bool key_belongs_to_certificate(const std::string& cert_file, const std::string&
     bool verified = true;
     WOLFSSL_EVP_MD_CTX* md = public_key != nullptr ? wolfSSL_EVP_MD_CTX_new() : nullptr;
     if (md != nullptr) {
-        verified = wolfSSL_EVP_DigestVerifyInit(md, nullptr, wolfSSL_EVP_sha256(), nullptr, public_key) == WOLFSSL_SUCCESS &&
-                   wolfSSL_EVP_DigestVerifyUpdate(md, probe.data(), probe.size()) == WOLFSSL_SUCCESS &&
-                   wolfSSL_EVP_DigestVerifyFinal(md, sig.data(), sig.size()) == WOLFSSL_SUCCESS;
+        // Only a signature that does not verify says "another key"; a probe that cannot run
+        // leaves wolfSSL's own check standing.
+        if (wolfSSL_EVP_DigestVerifyInit(md, nullptr, wolfSSL_EVP_sha256(), nullptr, public_key) == WOLFSSL_SUCCESS &&
+            wolfSSL_EVP_DigestVerifyUpdate(md, probe.data(), probe.size()) == WOLFSSL_SUCCESS)
+            verified = wolfSSL_EVP_DigestVerifyFinal(md, sig.data(), sig.size()) == WOLFSSL_SUCCESS;
         wolfSSL_EVP_MD_CTX_free(md);
     }
     wolfSSL_EVP_PKEY_free(public_key);
@@ -110,32 +115,41 @@ struct context_builder {
         return true;
     }
 
-    // The system store, where OpenSSL's environment variables say it is (else Debian's bundle). A
-    // store that cannot be read is an error: silently trusting nothing would fail later, obscurely.
+    // The system store where OpenSSL's environment variables say it is: the bundle file
+    // (SSL_CERT_FILE, else Debian's) plus the directories of SSL_CERT_DIR (a ':' separated list;
+    // missing or empty ones are skipped, as OpenSSL and Go do). A store that yields no root at all
+    // is an error: silently trusting nothing would fail later, obscurely.
     bool trust_system_store() {
         const char* file_env = std::getenv("SSL_CERT_FILE");
         const char* dir_env = std::getenv("SSL_CERT_DIR");
         const bool file_set = file_env != nullptr && *file_env != '\0';
-        const bool dir_set = dir_env != nullptr && *dir_env != '\0';
+        const std::string dirs = dir_env != nullptr ? dir_env : "";
         const std::string bundle = file_set ? std::string(file_env) : std::string(system_ca_bundle);
         const std::string named = file_set ? "system CA store " + bundle + " (from SSL_CERT_FILE)" : "system CA store " + bundle;
-        if (file_set || !dir_set) {
-            if (auto why = unreadable(bundle); !why.empty())
-                return fail(named + ": cannot read: " + why +
-                            (file_set ? " (fix or unset SSL_CERT_FILE)"
-                                      : " (install ca-certificates, or set use_system_ca = false and give ca_file)"));
-            // The system bundle may hold certificates wolfSSL cannot use: skip those, keep the rest.
-            const int r = wolfSSL_CTX_load_verify_locations_ex(native(), bundle.c_str(), nullptr,
-                                                               WOLFSSL_LOAD_FLAG_IGNORE_ERR);
-            if (r != WOLFSSL_SUCCESS)
-                return fail(named + ": " + wolf_reason(r));
+        bool loaded_dir = false;
+        for (std::size_t at = 0; at <= dirs.size();) {
+            const auto colon = std::min(dirs.find(':', at), dirs.size());
+            const std::string dir = dirs.substr(at, colon - at);
+            at = colon + 1;
+            std::error_code fs_error;
+            if (dir.empty() || !std::filesystem::is_directory(dir, fs_error))
+                continue;
+            // wolfSSL loads every certificate file in the directory (hashed names or not).
+            if (wolfSSL_CTX_load_verify_locations_ex(native(), nullptr, dir.c_str(), WOLFSSL_LOAD_FLAG_IGNORE_ERR) ==
+                WOLFSSL_SUCCESS)
+                loaded_dir = true;
         }
-        if (dir_set) {
-            const int r = wolfSSL_CTX_load_verify_locations_ex(native(), nullptr, dir_env, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
-            if (r != WOLFSSL_SUCCESS)
-                return fail(std::string("system CA directory ") + dir_env + " (from SSL_CERT_DIR): cannot load: " +
-                            wolf_reason(r));
+        if (auto why = unreadable(bundle); !why.empty()) {
+            if (!file_set && loaded_dir)
+                return true;  // no bundle on this system, but SSL_CERT_DIR gave roots
+            return fail(named + ": cannot read: " + why +
+                        (file_set ? " (fix or unset SSL_CERT_FILE)"
+                                  : " (install ca-certificates, or set use_system_ca = false and give ca_file)"));
         }
+        // The system bundle may hold certificates wolfSSL cannot use: skip those, keep the rest.
+        const int r = wolfSSL_CTX_load_verify_locations_ex(native(), bundle.c_str(), nullptr, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+        if (r != WOLFSSL_SUCCESS && !loaded_dir)
+            return fail(named + ": " + (r == 0 ? std::string("no usable certificate in it") : wolf_reason(r)));
         return true;
     }
 
@@ -153,7 +167,8 @@ struct context_builder {
             const int r = wolfSSL_CTX_load_verify_locations_ex(native(), nullptr, o.ca_dir.c_str(),
                                                                WOLFSSL_LOAD_FLAG_IGNORE_ERR);
             if (r != WOLFSSL_SUCCESS)
-                return fail("ca_dir " + o.ca_dir + ": cannot load: " + wolf_reason(r));
+                return fail("ca_dir " + o.ca_dir + ": " +
+                            (r == 0 ? std::string("no usable certificate in it") : "cannot load: " + wolf_reason(r)));
         }
         return true;
     }

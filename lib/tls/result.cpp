@@ -63,8 +63,10 @@ std::string tls_result::message() const {
     } else if (ec == error::tls_not_tls) {
         // detail: what the peer answered, then wolfSSL's reason; it goes before the hint.
         const std::string said = detail.empty() ? std::string() : " (" + detail + ")";
-        if (peer == tls_peer::proxy)
+        if (peer == tls_peer::proxy && (detail.empty() || detail.find("answered \"HTTP/") != std::string::npos))
             out += ". The proxy speaks plain HTTP, not TLS" + said + ". Hint: use an http:// proxy URL for it";
+        else if (peer == tls_peer::proxy)
+            out += ". The proxy is not speaking TLS" + said + ". Hint: check the proxy URL's scheme and port";
         else if (peer == tls_peer::origin)
             out += ". The server is not speaking TLS" + said +
                    ". Is it a plain ws:// or http:// server? Hint: check the URL's scheme and port";

@@ -192,18 +192,19 @@ bool not_a_tls_record(int wolf_error) {
     }
 }
 
-// An alert's name. wolfSSL 5.5 has no name for the TLS 1.3 alerts (it returns null for
-// certificate_required), so those are named here.
+// An alert's name as RFC 8446 §6 spells it. wolfSSL 5.5 names most alerts this way but has no
+// name for some TLS 1.3 ones (it returns null for certificate_required), so those are named here.
 std::string alert_name(int code) {
+    switch (code) {
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    default: break;
+    }
     if (const char* name = wolfSSL_alert_desc_string_long(code))
         return name;
-    switch (code) {
-    case 109: return "missing extension";
-    case 115: return "unknown PSK identity";
-    case 116: return "certificate required";
-    case 120: return "no application protocol";
-    default: return "unknown alert";
-    }
+    return "unknown alert";
 }
 
 // wolfSSL's read callback while a handshake is recorded: its own BIO reader (Asio feeds the session
@@ -219,9 +220,21 @@ int recording_receive(WOLFSSL* ssl, char* buf, int size, void* context) {
     return got;
 }
 
+// Whether the first bytes received start like a TLS record: a content type (change_cipher_spec,
+// alert, handshake, application_data, heartbeat) and a major version 3.
+bool starts_like_tls(const tls_received_prefix& prefix) {
+    if (prefix.size == 0)
+        return false;  // nothing recorded: wolfSSL's verdict stands
+    const auto type = static_cast<unsigned char>(prefix.bytes[0]);
+    if (type < 0x14 || type > 0x18)
+        return false;
+    return prefix.size < 2 || static_cast<unsigned char>(prefix.bytes[1]) == 0x03;
+}
+
 // The peer's first bytes for a message: wolfSSL read only a record header's worth, so the rest of
 // the answer's first line is taken from what is still waiting in the session's input. The result
-// is the first line, printable ASCII only (anything else as \xNN), at most `capacity` bytes.
+// is the first line, printable ASCII only (anything else, and '"' and '\\', escaped), at most
+// `capacity` bytes; "..." marks a line cut there.
 std::string quote_first_bytes(WOLFSSL* ssl, const tls_received_prefix& prefix) {
     std::string raw(prefix.bytes.data(), prefix.size);
     if (WOLFSSL_BIO* input = wolfSSL_SSL_get_rbio(ssl); input != nullptr && raw.size() < prefix.capacity) {
@@ -231,11 +244,17 @@ std::string quote_first_bytes(WOLFSSL* ssl, const tls_received_prefix& prefix) {
             raw.append(more.data(), static_cast<std::size_t>(got));
     }
     std::string out;
+    bool whole_line = false;
     for (const char c : raw) {
-        if (c == '\r' || c == '\n')
+        if (c == '\r' || c == '\n') {
+            whole_line = true;
             break;
+        }
         const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u >= 0x20 && u < 0x7f) {
             out += c;
         } else {
             static constexpr char hex[] = "0123456789abcdef";
@@ -244,6 +263,8 @@ std::string quote_first_bytes(WOLFSSL* ssl, const tls_received_prefix& prefix) {
             out += hex[u & 0xf];
         }
     }
+    if (!whole_line && raw.size() >= prefix.capacity)
+        out += "...";
     return out;
 }
 
@@ -412,7 +433,9 @@ tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_ve
                      std::to_string(alerts.last_rx.code) + ")";
         return out;
     }
-    if (not_a_tls_record(wolf_error)) {
+    // wolfSSL says the same for a malformed record inside a TLS session: "not TLS" only when the
+    // first bytes are not a TLS record header at all.
+    if (not_a_tls_record(wolf_error) && !starts_like_tls(prefix)) {
         out.ec = error::tls_not_tls;
         const std::string first = quote_first_bytes(ssl, prefix);
         if (!first.empty())
@@ -439,25 +462,12 @@ tls_result tls_outcome(void* p, boost::system::error_code io_error, const tls_ve
 
 namespace burrow::detail {
 
-boost::system::error_code tls_explain_stream_error(void* p, boost::system::error_code ec, std::string& detail) {
-    if (!ec || ec == boost::asio::error::operation_aborted)
-        return ec;
-    WOLFSSL* ssl = as_ssl(p);
+int tls_received_fatal_alert(void* p, std::string& name) {
     WOLFSSL_ALERT_HISTORY alerts{};
-    const bool have = wolfSSL_get_alert_history(ssl, &alerts) == WOLFSSL_SUCCESS;
-    if (!have || alerts.last_rx.level != alert_fatal)
-        return ec;
-    const bool is_server = wolfSSL_is_server(ssl) != 0;
-    const int code = alerts.last_rx.code;
-    detail = std::string("the ") + (is_server ? "client" : "server") + " sent the TLS alert \"" +
-             alert_name(code) + "\" (" + std::to_string(code) + ")";
-    if (!is_server && code == certificate_required)
-        detail += ". Hint: the server requires a client certificate (TLS 1.3 servers say so only after the "
-                  "handshake): give one with cert_file and key_file";
-    else if (!is_server && (code == bad_certificate || code == unsupported_certificate || code == certificate_revoked ||
-                            code == certificate_expired || code == certificate_unknown || code == unknown_ca))
-        detail += ". Hint: the server refused our client certificate (cert_file)";
-    return error::tls_alert;
+    if (wolfSSL_get_alert_history(as_ssl(p), &alerts) != WOLFSSL_SUCCESS || alerts.last_rx.level != alert_fatal)
+        return 0;
+    name = alert_name(alerts.last_rx.code);
+    return alerts.last_rx.code;
 }
 
 } // namespace burrow::detail

@@ -224,8 +224,33 @@ TEST(connect_tls, a_server_requiring_a_client_certificate_fails_in_phase_tls_nam
         EXPECT_FALSE(r.ok);
         EXPECT_EQ(r.phase, connect_phase::tls) << r.error;
         EXPECT_EQ(r.ec, error::tls_alert) << r.error;
-        EXPECT_NE(r.error.find("certificate required"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("certificate_required"), std::string::npos) << r.error;
         EXPECT_NE(r.error.find("--cert"), std::string::npos) << r.error;
         EXPECT_TRUE(seen.ec) << "the server accepted a client without a certificate";
+    }, 20s);
+}
+
+TEST(connect_tls, an_https_proxy_requiring_a_client_certificate_fails_in_phase_proxy_tls) {
+    // The proxy's TLS 1.3 refusal arrives with the CONNECT's reply; it is the proxy's session.
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        tls_options proxy_options = tls_server_options("proxy");
+        proxy_options.require_client_certificate = true;
+        auto proxy_ctx = tls_context_or_throw(make_server_context(proxy_options));
+        auto proxy = tls_listen(io);
+        std::string request;
+        auto options = tls_connect_options();
+        options.proxy = "https://127.0.0.1:" + std::to_string(tls_port(proxy));
+        const std::string url = "ws://localhost:9/";
+        auto [r, p] = co_await (talk(url, options) && [&]() -> asio::awaitable<int> {
+            co_await https_proxy_once(proxy, proxy_ctx, request);
+            co_return 0;
+        }());
+        EXPECT_FALSE(r.ok);
+        EXPECT_EQ(r.phase, connect_phase::proxy_tls) << r.error;
+        EXPECT_EQ(r.ec, error::tls_alert) << r.error;
+        EXPECT_NE(r.error.find("certificate_required"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("proxy_tls.cert_file"), std::string::npos) << r.error;
+        EXPECT_TRUE(request.empty()) << "the proxy must not have accepted the CONNECT";
     }, 20s);
 }

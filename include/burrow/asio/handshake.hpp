@@ -35,9 +35,13 @@ struct handshake_result {
     std::string status_line;            ///< the server's status line (also on failure)
     std::string response_head;          ///< the server's whole response head, headers included
     std::string body_start;             ///< a refusal's body, as text (on failure)
-    /// What the transport said when it failed, e.g. for ec == error::tls_alert `the server sent
-    /// the alert "certificate required" (116)` (a TLS 1.3 server refusing our certificate).
-    std::string detail;
+    /// For ec == error::tls_alert: the fatal alert a TLS layer received during the upgrade (a TLS
+    /// 1.3 server refuses a missing or unwanted client certificate only after the TLS handshake,
+    /// so its "certificate_required" (116) arrives here), its name, and which TLS layer: 0 the
+    /// stream's own (outermost) session, 1 the one under it (the proxy's, for TLS inside TLS).
+    int tls_alert = 0;
+    std::string tls_alert_name;
+    int tls_layer = -1;
     explicit operator bool() const noexcept { return !ec; }
     /// One line for a person: "upgrade refused: HTTP/1.1 403 Forbidden: <body>".
     std::string message() const;
@@ -98,8 +102,13 @@ inline std::string handshake_result::message() const {
     if (!ec)
         return "upgraded";
     std::string out = "WebSocket upgrade failed: " + ec.message();
-    if (!detail.empty())
-        out += ": " + detail;
+    if (tls_alert != 0) {
+        out += ": the " + std::string(tls_layer == 0 ? "server" : "proxy") + " sent the TLS alert \"" + tls_alert_name +
+               "\" (" + std::to_string(tls_alert) + ") after the TLS handshake";
+        if (tls_alert == 116)
+            out += ". Hint: it requires a client certificate (TLS 1.3 asks for it only after the handshake): give "
+                   "one with cert_file and key_file";
+    }
     if (!status_line.empty())
         out += ": " + status_line;
     if (!body_start.empty())
@@ -108,6 +117,13 @@ inline std::string handshake_result::message() const {
 }
 
 namespace detail {
+
+inline void note_stream_failure(handshake_result& out, stream_failure failure) {
+    out.ec = failure.ec;
+    out.tls_alert = failure.alert;
+    out.tls_alert_name = std::move(failure.alert_name);
+    out.tls_layer = failure.tls_layer;
+}
 
 // The exchange itself; the deadline is applied by co_handshake_impl.
 template <class AsyncStream>
@@ -128,7 +144,7 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
     auto [wec, written] =
         co_await boost::asio::async_write(s, boost::asio::buffer(*request), boost::asio::as_tuple(boost::asio::use_awaitable));
     if (wec) {
-        out.ec = explain_stream_error(s, wec, out.detail);
+        note_stream_failure(out, explain_stream_error(s, wec));
         co_return;
     }
     std::string buffer(reinterpret_cast<const char*>(already.data()), already.size());
@@ -137,7 +153,7 @@ boost::asio::awaitable<void> co_handshake_exchange(AsyncStream& s, const ws::ws_
     http::head head;
     auto [ec, size] = co_await co_read_head(s, buffer, parser, storage, head);
     if (ec) {
-        out.ec = explain_stream_error(s, ec, out.detail);
+        note_stream_failure(out, explain_stream_error(s, ec));
         out.body_start = text_of(buffer);
         if (options.trace && !buffer.empty())
             options.trace(handshake_trace_direction::from_server, proxy::redact_head(buffer));

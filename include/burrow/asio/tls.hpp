@@ -81,14 +81,20 @@ boost::asio::awaitable<tls_result> co_tls_accept_impl(boost::asio::ssl::stream<N
 ///
 /// Errors (tls_result::ec): tls_unknown_issuer, tls_hostname_mismatch, tls_certificate_expired,
 /// tls_certificate_not_yet_valid, tls_certificate_invalid, tls_alert (detail: the alert),
-/// tls_not_tls (the peer answered with something that is not TLS, e.g. "HTTP/1.1 400"),
+/// tls_not_tls (the peer answered with something that is not TLS: detail quotes its first line,
+/// e.g. `the server answered "HTTP/1.1 400 Bad Request"`),
 /// tls_handshake_failed (also when the peer closed the connection during the handshake: detail
 /// says so), tls_timeout, tls_bad_configuration (an unusable ALPN name); operation_aborted when
 /// cancelled. All but the last compare equal to condition::tls_failed. `which` names the session
 /// in the message ("TLS handshake with the proxy proxy.corp failed: ...").
 ///
 /// With TLS 1.3 a server checks a client certificate after the client's handshake is done: a
-/// refused (or missing) client certificate then shows as an error of the first read.
+/// refused (or missing) client certificate then shows as an error of the first read (co_handshake
+/// reports it as tls_alert "certificate_required").
+///
+/// To quote a non-TLS answer, the handshake reads through wolfSSL's own BIO reader (the one Asio's
+/// ssl::stream sets up) with a copy of the first bytes: a read callback installed on the session
+/// by the caller (wolfSSL_SSLSetIORecv) is not supported.
 ///
 /// Per-operation cancellation: terminal cancellation of the awaiting coroutine cancels the
 /// handshake (operation_aborted); the stream must then be closed. Arguments are copied.

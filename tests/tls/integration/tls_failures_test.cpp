@@ -247,7 +247,7 @@ TEST_F(TlsFailures, MutualTlsWithoutClientCertificate) {
     std::cout << "[   info   ] mutual TLS without a certificate: " << r.summary() << "\n";
     ASSERT_FALSE(r.done()) << "the server accepted a client without a certificate";
     // With TLS 1.3 the server checks the client's certificate after the client's side of the
-    // handshake is done, so its alert ("certificate required") may only arrive with the first
+    // handshake is done, so its alert ("certificate_required") may only arrive with the first
     // read, i.e. during the upgrade. Either way the failure must be a TLS alert from the server
     // whose message names the certificate, not an anonymous end of stream.
     ASSERT_TRUE(r.stage == "tls" || r.stage == "upgrade") << r.summary();

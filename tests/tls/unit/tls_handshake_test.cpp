@@ -161,10 +161,32 @@ TEST(tls_handshake, ssl_cert_dir_adds_a_hashed_directory) {
     }
     ASSERT_EQ(hash.size(), 8u) << hash;
     std::filesystem::copy_file(tls_file("ca"), dir / (hash + ".0"), std::filesystem::copy_options::overwrite_existing);
-    scoped_env file("SSL_CERT_FILE", "");  // empty counts as unset: Debian's bundle, plus the directory
-    scoped_env dir_env("SSL_CERT_DIR", dir.string());
-    const auto r = handshake_with("server", "localhost", system_store_only());
-    EXPECT_FALSE(r.client.ec) << r.client.message();
+    {
+        scoped_env file("SSL_CERT_FILE", "");  // empty counts as unset: Debian's bundle, plus the directory
+        scoped_env dir_env("SSL_CERT_DIR", dir.string());
+        const auto r = handshake_with("server", "localhost", system_store_only());
+        EXPECT_FALSE(r.client.ec) << r.client.message();
+    }
+    {
+        // The bundle file is still loaded with a directory (here the rogue CA as the "bundle"),
+        // and SSL_CERT_DIR is a list whose missing or empty entries are skipped.
+        const std::filesystem::path empty = dir.parent_path() / "ssl-cert-dir-empty";
+        std::filesystem::create_directories(empty);
+        scoped_env file("SSL_CERT_FILE", tls_file("rogue-ca"));
+        scoped_env dir_env("SSL_CERT_DIR", "/nonexistent/certs::" + empty.string() + ":" + dir.string());
+        const auto by_dir = handshake_with("server", "localhost", system_store_only());
+        EXPECT_FALSE(by_dir.client.ec) << by_dir.client.message();
+        const auto by_file = handshake_with("untrusted", "localhost", system_store_only());
+        EXPECT_FALSE(by_file.client.ec) << by_file.client.message();
+    }
+    {
+        // Only an empty directory and no readable bundle: nothing to trust is an error, not silence.
+        const std::filesystem::path empty = dir.parent_path() / "ssl-cert-dir-empty";
+        scoped_env file("SSL_CERT_FILE", "/nonexistent/bundle.pem");
+        scoped_env dir_env("SSL_CERT_DIR", empty.string());
+        const auto made = make_client_context(system_store_only());
+        EXPECT_EQ(made.ec, error::tls_bad_configuration) << made.message();
+    }
 }
 
 TEST(tls_handshake, an_ip_address_verifies_against_ip_sans_and_sends_no_sni) {
@@ -315,7 +337,9 @@ TEST(tls_handshake, a_client_certificate_is_required_by_a_mutual_tls_server) {
                     // TLS 1.3: the server judges our certificate after our handshake is done.
                     std::array<char, 16> buf;
                     auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
-                    first_read = burrow::detail::explain_stream_error(s, ec, first_read_detail);
+                    const auto failure = burrow::detail::explain_stream_error(s, ec);
+                    first_read = failure.ec;
+                    first_read_detail = failure.alert_name;
                 }
             };
             auto server_side = [&]() -> asio::awaitable<void> {
@@ -344,7 +368,7 @@ TEST(tls_handshake, a_client_certificate_is_required_by_a_mutual_tls_server) {
         } else {
             // TLS 1.3: the refusal is an alert at the first read, explained as such.
             EXPECT_EQ(first_read, error::tls_alert) << first_read.message();
-            EXPECT_TRUE(contains(first_read_detail, "client certificate")) << first_read_detail;
+            EXPECT_EQ(first_read_detail, "certificate_required");
         }
     }
     {

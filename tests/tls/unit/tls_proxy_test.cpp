@@ -161,6 +161,31 @@ TEST(https_proxy, an_untrusted_proxy_certificate_is_a_tls_error_naming_the_proxy
     });
 }
 
+TEST(https_proxy, a_proxy_requiring_a_client_certificate_is_a_tls_error_at_the_connect) {
+    // TLS 1.3: the proxy refuses the missing client certificate after the TLS handshake, so its
+    // alert comes with the CONNECT's reply; it is still the proxy's TLS session that failed.
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        tls_options proxy_options = tls_server_options("proxy");
+        proxy_options.require_client_certificate = true;
+        auto proxy_ctx = tls_context_or_throw(make_server_context(proxy_options));
+        auto proxy = tls_listen(io);
+        proxy_seen seen;
+        auto client = [&]() -> asio::awaitable<void> {
+            auto ctx = tls_context_or_throw(make_client_context(tls_client_options("proxy-ca")));
+            ssl::stream<tcp::socket> to_proxy(io, ctx);
+            auto tunnel = co_await tunnel_via(to_proxy, "https://", tls_port(proxy), 443);
+            EXPECT_EQ(tunnel.ec, error::tls_alert) << tunnel.message();
+            EXPECT_EQ(tunnel.phase, proxy_phase::tls_to_proxy) << tunnel.message();
+            EXPECT_EQ(tunnel.tls.peer, tls_peer::proxy);
+            EXPECT_FALSE(tunnel.tls.version.empty()) << "the session's parameters are kept";
+            const auto m = tunnel.message();
+            EXPECT_TRUE(contains(m, "the proxy sent the TLS alert \"certificate_required\" (116)")) << m;
+            EXPECT_TRUE(contains(m, "cert_file")) << m;
+        };
+        co_await (client() && https_proxy_once(proxy, proxy_ctx, ok_reply, seen));
+    });
+}
+
 TEST(https_proxy, an_https_url_for_a_plain_http_proxy_says_the_proxy_speaks_plain_http) {
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         auto proxy = tls_listen(io);

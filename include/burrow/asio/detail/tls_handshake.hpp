@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <optional>
 
 namespace burrow::detail {
 
@@ -23,9 +24,13 @@ boost::asio::awaitable<tls_result> co_tls_run_handshake(boost::asio::ssl::stream
         co_return ec;
     };
     tls_received_prefix prefix;
-    tls_start_recording(s.native_handle(), prefix);
-    auto ec = co_await detail::co_before(run(), clock::now() + timeout);
-    tls_stop_recording(s.native_handle(), prefix);
+    std::optional<boost::system::error_code> ec;
+    {
+        // Stops the recording however the handshake ends (an exception included): the session
+        // must not keep a pointer into this frame.
+        tls_recording recording(s.native_handle(), prefix);
+        ec = co_await detail::co_before(run(), clock::now() + timeout);
+    }
     if (!ec) {
         tls_result out;
         out.ec = error::tls_timeout;

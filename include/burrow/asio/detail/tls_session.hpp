@@ -40,6 +40,21 @@ void tls_start_recording(void* ssl, tls_received_prefix& prefix) noexcept;
 /// Restores the session's own read callback; the session then reads as if never recorded.
 void tls_stop_recording(void* ssl, const tls_received_prefix& prefix) noexcept;
 
+/// Records for as long as it lives.
+class tls_recording {
+public:
+    tls_recording(void* ssl, tls_received_prefix& prefix) noexcept : ssl_(ssl), prefix_(prefix) {
+        tls_start_recording(ssl_, prefix_);
+    }
+    ~tls_recording() { tls_stop_recording(ssl_, prefix_); }
+    tls_recording(const tls_recording&) = delete;
+    tls_recording& operator=(const tls_recording&) = delete;
+
+private:
+    void* ssl_;
+    tls_received_prefix& prefix_;
+};
+
 /// Asio verify callback: records the first failure and checks the host name on the peer's own
 /// certificate. With `skip` (insecure_skip_verify) it accepts everything but still records.
 class tls_verifier {

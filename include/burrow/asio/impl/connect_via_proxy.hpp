@@ -3,6 +3,7 @@
 
 #include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/detail/end_of_stream.hpp>
+#include <burrow/asio/detail/stream_error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <string>
 #include <tuple>
 
 namespace burrow {
@@ -24,6 +26,7 @@ inline bool is_auth_error(const boost::system::error_code& ec) noexcept {
 struct round_outcome {
     proxy::connect_step step = proxy::connect_step::failed;
     boost::system::error_code io_error;  // a read or write failed (not end of stream)
+    stream_failure explained;            // that failure, explained by the stream's TLS layers
 };
 
 // One CONNECT round: send the request, read until the exchange decides. A 407 body on a kept
@@ -39,7 +42,7 @@ boost::asio::awaitable<round_outcome> co_http_round(AsyncStream& stream, proxy::
     auto [write_ec, written] = co_await boost::asio::async_write(stream, boost::asio::buffer(request),
                                                                  as_tuple(use_awaitable));
     if (write_ec)
-        co_return round_outcome{proxy::connect_step::failed, write_ec};
+        co_return round_outcome{proxy::connect_step::failed, write_ec, explain_stream_error(stream, write_ec)};
 
     std::array<char, 4096> chunk;
     std::size_t body_from = 0;
@@ -73,7 +76,7 @@ boost::asio::awaitable<round_outcome> co_http_round(AsyncStream& stream, proxy::
             break;
         }
         if (ec)
-            co_return round_outcome{proxy::connect_step::failed, ec};
+            co_return round_outcome{proxy::connect_step::failed, ec, explain_stream_error(stream, ec)};
         buffer.append(chunk.data(), n);
         if (!skipping)
             step = ex.on_reply(buffer);
@@ -117,6 +120,17 @@ boost::asio::awaitable<tunnel_result> co_http_connect_impl(AsyncStream& stream, 
         out.diagnostics = ex.diagnostics();
         if (!outcome) {
             out.ec = error::proxy_timeout;
+            co_return out;
+        }
+        if (outcome->explained.alert != 0) {
+            // An https:// proxy's TLS 1.3 refusal of our client certificate (or its absence)
+            // arrives after the TLS handshake, with the CONNECT's reply: a failure of that session.
+            out.phase = proxy_phase::tls_to_proxy;
+            out.ec = outcome->explained.ec;
+            out.tls.ec = outcome->explained.ec;
+            out.tls.peer = tls_peer::proxy;
+            out.tls.detail = "the proxy sent the TLS alert \"" + outcome->explained.alert_name + "\" (" +
+                             std::to_string(outcome->explained.alert) + ") after the TLS handshake";
             co_return out;
         }
         if (outcome->io_error) {
