@@ -45,9 +45,9 @@ constexpr std::string_view to_string(tls_peer p) noexcept {
 inline constexpr std::string_view system_ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
 
 struct tls_options {
-    /// Trust the system CA store: `system_ca_bundle`, or the file named by the environment
-    /// variable SSL_CERT_FILE and the directory named by SSL_CERT_DIR when they are set (the
-    /// OpenSSL convention, which Python and Go follow too). `ca_file` and `ca_dir` are ADDED to it;
+    /// Trust the system CA store: `system_ca_bundle` (or the file the environment variable
+    /// SSL_CERT_FILE names) plus the directories of SSL_CERT_DIR (':' separated; missing or empty
+    /// ones are skipped): the OpenSSL convention, which Python and Go follow too. `ca_file` and `ca_dir` are ADDED to it;
     /// set this to false to trust only them (a private PKI).
     bool use_system_ca = true;
     /// A PEM file of extra trusted roots, e.g. the CA of a TLS-inspecting corporate proxy.
