@@ -56,6 +56,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -171,10 +172,7 @@ public:
     /// was failed with the matching close code), connection_lost, ping_timeout, idle_timeout,
     /// operation_in_progress (another read is outstanding), or an I/O error of the next layer.
     boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame() {
-        if (reading_)
-            co_return make_error_code(error::operation_in_progress);
-        flag_guard reading(reading_);
-        co_return co_await read_piece();
+        return read_piece(read_mode::frame);  // one coroutine frame per read, not two
     }
 
     /// Like co_read_frame, for servers that wait for readability themselves instead of keeping a
@@ -187,11 +185,7 @@ public:
     /// a frame wait as usual, and so do reads with keepalive, idle timeout or a close under way.
     /// Layers that cannot wait for readability (TLS) never complete with would_block.
     boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame_if_ready() {
-        if (reading_)
-            co_return make_error_code(error::operation_in_progress);
-        flag_guard reading(reading_);
-        flag_guard no_wait(return_instead_of_waiting_);
-        co_return co_await read_piece();
+        return read_piece(read_mode::frame_if_ready);
     }
 
     /// Tells the stream that the next layer is readable (the caller's own wait for readability
@@ -344,7 +338,20 @@ private:
 
     // --- reading ---
 
-    boost::asio::awaitable<boost::system::result<frame_piece>> read_piece() {
+    // How read_piece was called: by a whole-message read or co_close (which hold the reading flag
+    // themselves), or directly as co_read_frame / co_read_frame_if_ready.
+    enum class read_mode : std::uint8_t { in_message, frame, frame_if_ready };
+
+    boost::asio::awaitable<boost::system::result<frame_piece>> read_piece(read_mode mode = read_mode::in_message) {
+        std::optional<flag_guard> reading;
+        std::optional<flag_guard> no_wait;
+        if (mode != read_mode::in_message) {
+            if (reading_)
+                co_return make_error_code(error::operation_in_progress);
+            reading.emplace(reading_);
+            if (mode == read_mode::frame_if_ready)
+                no_wait.emplace(return_instead_of_waiting_);
+        }
         for (;;) {
             if (finished_)
                 co_return finish_error_;  // the connection ended earlier: report how, again
