@@ -17,6 +17,11 @@
 // long message. A server sends header and payload with one gather write; a client masks into a
 // reused buffer, with keys from a batched cryptographic generator.
 //
+// A socket its owner put in non-blocking mode is read and written at once (read_some/write_some),
+// through Asio's asynchronous operations only when it is not ready; a blocking-mode socket (the
+// default) always uses the asynchronous operations. co_read_frame_if_ready and note_readable let a
+// server wait for readability itself and hold nothing while a connection is idle (parked_server).
+//
 // Keepalive: with options.ping_interval, a read that waits that long sends a ping; no frame
 // within options.pong_timeout after it fails with ping_timeout. options.idle_timeout fails a read
 // when nothing at all arrives for that long. Both are off by default, and cost nothing then.
