@@ -30,7 +30,12 @@
 // of the socket says nothing about them). Keepalive pings and idle timeouts (stream_options
 // ping_interval, idle_timeout) need a read outstanding and keep a worker with the connection.
 // accept() has no timeout while it waits for the first byte of the request (the handshake's own
-// timeout starts then): a server that must drop silent sockets closes them itself.
+// timeout starts then): a server that must drop silent sockets runs co_accept itself with its
+// own deadline and hands the upgraded socket to serve(). Outside the message handler, end a
+// connection with close(), not with a co_close of its own (a worker woken by the peer's bytes
+// would find the read taken). Idle workers wait on the io_context, so its run() does not return
+// while the server lives: stop the io_context to shut down; destroying it frees every connection
+// and worker.
 #pragma once
 
 #include <burrow/asio/handshake.hpp>
@@ -362,8 +367,8 @@ private:
                     m.payload = w.message;
                 }
                 co_await owner->on_message(c, m);
-                if (!ws.is_open()) {  // the handler closed it (or a write failed)
-                    end = make_error_code(error::closed);
+                if (!ws.is_open()) {  // the handler closed it (or a write failed: say how)
+                    end = ws.end_reason() ? ws.end_reason() : make_error_code(error::closed);
                     break;
                 }
             }
@@ -463,6 +468,8 @@ private:
         c->ws_.add_leftover(accepted.leftover);
         if (owner.options.on_open)
             owner.options.on_open(c, accepted);  // before any message of the connection
+        if (c->active_)
+            return;  // on_open called close(): a worker has the connection already
         if (!accepted.leftover.empty() || c->close_requested_)
             owner.run(c);
         else

@@ -55,6 +55,7 @@
 #include <boost/system/result.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <array>
 #include <chrono>
 #include <concepts>
@@ -172,6 +173,10 @@ public:
     /// True until the connection was closed or failed.
     bool is_open() const noexcept { return !finished_; }
 
+    /// Why the connection ended: error::closed after a completed close handshake, else the error
+    /// that ended it (a reset, a protocol error, close_timeout...); empty while it is open.
+    boost::system::error_code end_reason() const noexcept { return finish_error_; }
+
     /// Reads the next piece of a data message (see frame_piece), answering control frames on the
     /// way. Errors: closed (the peer closed; see peer_close_code), a protocol error (the connection
     /// was failed with the matching close code), connection_lost, ping_timeout, idle_timeout,
@@ -186,9 +191,13 @@ public:
     /// read buffer goes back to the pool and the read completes at once with
     /// boost::asio::error::would_block. The connection then holds no buffer and no coroutine; the
     /// caller waits with next_layer().async_wait(wait_read), calls note_readable(), and reads
-    /// again. Control frames are answered on the way as with co_read_frame. Reads in the middle of
-    /// a frame wait as usual, and so do reads with keepalive, idle timeout or a close under way.
-    /// Layers that cannot wait for readability (TLS) never complete with would_block.
+    /// again. Control frames are answered on the way as with co_read_frame. would_block can come
+    /// whenever no received byte is left, also after a frame header whose payload has not arrived
+    /// or between the fragments of a message (the next read continues where this one stopped);
+    /// reads with keepalive, idle timeout or a close under way wait as usual. Layers that cannot
+    /// wait for readability (TLS) never complete with would_block. On a socket in non-blocking
+    /// mode, reads are tried at once; after 16 such reads in a row one goes through the scheduler,
+    /// so that a peer that keeps sending cannot starve the rest of the thread.
     boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame_if_ready() {
         return read_piece(read_mode::frame_if_ready);
     }
@@ -398,10 +407,13 @@ private:
             if constexpr (can_try_at_once) {
                 // On a socket its owner put in non-blocking mode (parked_server does), read at once:
                 // when bytes are there this costs no operation and no trip through the scheduler.
-                if (next_.non_blocking()) {
+                // After max_reads_at_once such reads in a row one read goes through the scheduler,
+                // so that a peer that keeps sending cannot starve the other work of the thread.
+                if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
                     boost::system::error_code ec;
                     const std::size_t n = next_.read_some(space, ec);
                     if (!ec) {
+                        ++reads_at_once_;
                         note_read(n, space.size());
                         continue;
                     }
@@ -414,6 +426,7 @@ private:
                     }
                 }
             }
+            reads_at_once_ = 0;
             auto [ec, n] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
             if (ec)
                 co_return read_failed(ec);
@@ -792,6 +805,8 @@ private:
     bool close_received_ = false;
     bool finished_ = false;
     bool last_read_filled_ = false;
+    std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
+    static constexpr std::uint8_t max_reads_at_once = 16;
 };
 
 } // namespace burrow::websocket

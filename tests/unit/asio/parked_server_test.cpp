@@ -391,3 +391,53 @@ TEST(parked_server, accept_waits_for_a_request_that_comes_in_pieces) {
         EXPECT_FALSE(co_await client.co_close());
     });
 }
+
+TEST(parked_server, on_open_closing_the_connection_hands_it_to_one_worker) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type* server_ptr = nullptr;
+        server_type::options_type options;
+        options.on_open = [&server_ptr](const connection_ptr& c, const accept_result&) {
+            server_ptr->close(c, ws::close_code::going_away);
+        };
+        server_type server(io.get_executor(), echo, std::ref(ends), options);
+        server_ptr = &server;
+        auto [a, b] = make_pair(io);
+        server.accept(std::move(a));
+        const auto url = *ws::parse_ws_url("ws://example.com/");
+        handshake_options client_options;
+        auto shook = co_await co_handshake(b, url, client_options);
+        EXPECT_TRUE(shook) << shook.message();
+        ws_stream client(std::move(b), role::client, {}, shook.leftover);
+        std::string back;
+        auto r = co_await client.co_read(back);
+        EXPECT_EQ(r.error(), error::closed);
+        EXPECT_EQ(client.peer_close_code(), ws::close_code::going_away);
+        co_await settle();
+        EXPECT_EQ(server.workers(), 1u);  // not two workers closing the same stream
+        EXPECT_EQ(ends.reasons.size(), 1u);
+        if (!ends.reasons.empty()) {
+            EXPECT_EQ(ends.reasons[0], error::closed);
+        }
+    });
+}
+
+TEST(parked_server, a_failed_write_in_the_handler_ends_with_its_error_not_closed) {
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options options;
+        auto conn = server.serve(std::move(a), options, {});
+        ws_stream client(std::move(b), role::client);
+        EXPECT_FALSE(co_await client.co_write_text("into the void"));
+        client.next_layer().close();  // gone before the echo: the handler's write fails
+        co_await settle();
+        EXPECT_TRUE(conn->ended());
+        EXPECT_EQ(ends.reasons.size(), 1u);
+        if (!ends.reasons.empty()) {
+            EXPECT_TRUE(ends.reasons[0]);
+            EXPECT_NE(ends.reasons[0], error::closed) << ends.reasons[0].message();
+        }
+    });
+}

@@ -31,9 +31,12 @@ public:
             busy_ = true;
             co_return true;
         }
-        if (!queue_)
-            queue_ = std::make_unique<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
-                                                                 boost::asio::steady_timer::time_point::max());
+        if (!queue_) {
+            // The executor is named first: GCC 12.2 destroys twice a class temporary made inside a
+            // co_await expression.
+            const auto executor = co_await boost::asio::this_coro::executor;
+            queue_ = std::make_unique<boost::asio::steady_timer>(executor, boost::asio::steady_timer::time_point::max());
+        }
         ++waiting_;
         (void)co_await queue_->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));  // always "cancelled"
         --waiting_;
