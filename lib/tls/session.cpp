@@ -11,6 +11,7 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfio.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include <algorithm>
@@ -207,6 +208,24 @@ std::string alert_name(int code) {
     return "unknown alert";
 }
 
+// wolfSSL (Debian's build has FP_ECC with thread-local storage) caches precomputed ECC points per
+// thread, about 257 points per peer key seen, and frees them only when the thread calls
+// wc_ecc_fp_free(). A thread that runs TLS handshakes gets this guard, whose destructor does that
+// when the thread ends: without it every io_context thread that ended leaked its cache.
+#ifdef FP_ECC
+struct ecc_cache_release {
+    ~ecc_cache_release() { wc_ecc_fp_free(); }
+    void arm() const noexcept {}
+};
+
+void release_ecc_cache_at_thread_exit() noexcept {
+    thread_local const ecc_cache_release guard;
+    guard.arm();
+}
+#else
+void release_ecc_cache_at_thread_exit() noexcept {}
+#endif
+
 // wolfSSL's read callback while a handshake is recorded: its own BIO reader (Asio feeds the session
 // through a BIO pair), plus a copy of the first bytes.
 int recording_receive(WOLFSSL* ssl, char* buf, int size, void* context) {
@@ -358,6 +377,7 @@ bool use_alpn(WOLFSSL* ssl, const std::vector<std::string>& protocols, std::stri
 boost::system::error_code tls_prepare_client(void* p, const std::string& name, const tls_options& options,
                                              std::string& detail) {
     WOLFSSL* ssl = as_ssl(p);
+    release_ecc_cache_at_thread_exit();
     if (name.empty()) {
         detail = "no host name to verify";
         return error::tls_bad_configuration;
@@ -377,6 +397,7 @@ boost::system::error_code tls_prepare_client(void* p, const std::string& name, c
 
 void tls_prepare_server(void* p, const tls_options& options) {
     WOLFSSL* ssl = as_ssl(p);
+    release_ecc_cache_at_thread_exit();
     std::string ignored;
     (void)use_alpn(ssl, options.alpn, ignored);
     if (options.insecure_skip_verify)
