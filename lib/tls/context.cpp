@@ -2,6 +2,8 @@
 // file checked so that a bad path is reported by name before any connection is tried.
 #include <burrow/asio/tls.hpp>
 
+#include "context_build.hpp"
+
 #include <wolfssl/ssl.h>
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/openssl/pem.h>
@@ -119,12 +121,10 @@ struct context_builder {
     // (SSL_CERT_FILE, else Debian's) plus the directories of SSL_CERT_DIR (a ':' separated list;
     // missing or empty ones are skipped, as OpenSSL and Go do). A store that yields no root at all
     // is an error: silently trusting nothing would fail later, obscurely.
-    bool trust_system_store() {
-        const char* file_env = std::getenv("SSL_CERT_FILE");
-        const char* dir_env = std::getenv("SSL_CERT_DIR");
-        const bool file_set = file_env != nullptr && *file_env != '\0';
-        const std::string dirs = dir_env != nullptr ? dir_env : "";
-        const std::string bundle = file_set ? std::string(file_env) : std::string(system_ca_bundle);
+    bool trust_system_store(const detail::ca_environment& env) {
+        const bool file_set = !env.cert_file.empty();
+        const std::string& dirs = env.cert_dir;
+        const std::string bundle = file_set ? env.cert_file : std::string(system_ca_bundle);
         const std::string named = file_set ? "system CA store " + bundle + " (from SSL_CERT_FILE)" : "system CA store " + bundle;
         bool loaded_dir = false;
         for (std::size_t at = 0; at <= dirs.size();) {
@@ -153,8 +153,8 @@ struct context_builder {
         return true;
     }
 
-    bool trust(const tls_options& o) {
-        if (o.use_system_ca && !trust_system_store())
+    bool trust(const tls_options& o, const detail::ca_environment& env) {
+        if (o.use_system_ca && !trust_system_store(env))
             return false;
         if (!o.ca_file.empty()) {
             if (!check_readable("ca_file", o.ca_file))
@@ -212,12 +212,29 @@ struct context_builder {
 
 } // namespace
 
-tls_context_result make_client_context(const tls_options& options) {
+namespace detail {
+
+ca_environment ca_environment::from_process() {
+    ca_environment env;
+    if (const char* file = std::getenv("SSL_CERT_FILE"))
+        env.cert_file = file;
+    if (const char* dir = std::getenv("SSL_CERT_DIR"))
+        env.cert_dir = dir;
+    return env;
+}
+
+tls_context_result make_client_context_in(const tls_options& options, const ca_environment& env) {
     context_builder b(ssl::context::tls_client);
-    if (!b.versions(options) || !b.trust(options) || !b.identity(options, false))
+    if (!b.versions(options) || !b.trust(options, env) || !b.identity(options, false))
         return std::move(b.failure);
     b.ctx.set_verify_mode(ssl::verify_peer);
     return b.done();
+}
+
+} // namespace detail
+
+tls_context_result make_client_context(const tls_options& options) {
+    return detail::make_client_context_in(options, detail::ca_environment::from_process());
 }
 
 tls_context_result make_server_context(const tls_options& options) {
@@ -225,7 +242,7 @@ tls_context_result make_server_context(const tls_options& options) {
     if (!b.versions(options) || !b.identity(options, true))
         return std::move(b.failure);
     if (options.require_client_certificate) {
-        if (!b.trust(options))
+        if (!b.trust(options, detail::ca_environment::from_process()))
             return std::move(b.failure);
         b.ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
     } else {
