@@ -100,19 +100,21 @@ public:
         if (proxy)
             report_.proxy = proxy->redacted();
 
+        // The contexts come from the process-wide cache (tls_options::context_cache_timeout):
+        // building one loads the whole CA store, which would dominate the setup of every connection.
         auto layers = std::make_unique<detail::connection_layers>();
         if (url_.secure) {
-            auto made = make_client_context(o_.tls);
-            if (!made)
-                co_return fail_in(connect_phase::tls, made.ec, {}, made.message());
-            layers->origin_context.emplace(std::move(*made.context));
+            auto made = detail::client_context_for(o_.tls);
+            if (!made.context)
+                co_return fail_in(connect_phase::tls, made.failure.ec, {}, made.failure.message());
+            layers->origin_context = std::move(made.context);
         }
         const bool https_proxy = proxy && proxy->scheme == proxy::proxy_scheme::https;
         if (https_proxy) {
-            auto made = make_client_context(o_.proxy_tls);
-            if (!made)
-                co_return fail_in(connect_phase::proxy_tls, made.ec, {}, made.message());
-            layers->proxy_context.emplace(std::move(*made.context));
+            auto made = detail::client_context_for(o_.proxy_tls);
+            if (!made.context)
+                co_return fail_in(connect_phase::proxy_tls, made.failure.ec, {}, made.failure.message());
+            layers->proxy_context = std::move(made.context);
         }
 
         const std::string dial_host = proxy ? proxy->host : url_.host;

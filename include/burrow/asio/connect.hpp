@@ -22,8 +22,9 @@
 //
 // The connection hides its concrete layers (a TCP socket; TLS for wss:// or an https:// proxy; TLS
 // inside TLS for wss:// through an https:// proxy) behind a std::variant of websocket::stream types,
-// held with the TLS contexts in one allocation made at connect time: each operation is a switch over
-// the variant, never a virtual call, and reading or writing allocates nothing per byte.
+// held in one allocation made at connect time with the TLS contexts it uses (shared with other
+// connections of the same TLS settings: see tls_options::context_cache_timeout): each operation is a
+// switch over the variant, never a virtual call, and reading or writing allocates nothing per byte.
 #pragma once
 
 #include <burrow/asio/connect_via_proxy.hpp>

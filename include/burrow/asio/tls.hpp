@@ -28,6 +28,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,7 +61,36 @@ tls_context_result make_client_context(const tls_options& options);
 /// chosen; none in common is not an error. The client's SNI is recorded (tls_result::sni).
 tls_context_result make_server_context(const tls_options& options);
 
+/// Forgets every client context connect() keeps for reuse (see tls_options::context_cache_timeout),
+/// e.g. after changing trusted CAs in a way their files' metadata does not show. Connections already
+/// open keep theirs. Thread-safe.
+void clear_tls_context_cache();
+
 namespace detail {
+
+/// A client context shared by connect()'s connections, or why it could not be built.
+struct shared_client_context {
+    std::shared_ptr<boost::asio::ssl::context> context;  ///< set on success; never changed once shared
+    tls_context_result failure;                          ///< when context is null
+};
+
+/// connect()'s client context for `options`: a reused one when a context built from the same
+/// settings and the same files (see tls_options::context_cache_timeout) is younger than
+/// options.context_cache_timeout, else a new one (kept for reuse unless the timeout is zero or
+/// less, or the build failed). Thread-safe; the context is complete before it is shared and never
+/// modified afterwards (wolfSSL allows a WOLFSSL_CTX used that way by sessions on many threads).
+shared_client_context client_context_for(const tls_options& options);
+
+/// The most contexts kept; beyond it the least recently used is dropped.
+inline constexpr std::size_t client_context_cache_capacity = 16;
+
+/// Counters of client_context_for since the process started, for tests and diagnostics.
+struct client_context_cache_stats {
+    std::uint64_t builds = 0;  ///< contexts built (including failed builds and uncached ones)
+    std::uint64_t reuses = 0;  ///< calls answered with a kept context
+    std::size_t entries = 0;   ///< contexts kept now
+};
+client_context_cache_stats client_context_cache_statistics();
 
 template <class NextLayer>
 boost::asio::awaitable<tls_result> co_tls_handshake_impl(boost::asio::ssl::stream<NextLayer>& s, std::string host,

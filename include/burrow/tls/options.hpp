@@ -75,6 +75,20 @@ struct tls_options {
     bool require_client_certificate = false;
     /// The whole handshake, from the first byte sent to the last received.
     std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(15);
+    /// connect() only: how long a client context built from these settings is reused by later
+    /// connections (like libcurl's CURLOPT_CA_CACHE_TIMEOUT, 24 hours by default). Loading the system
+    /// CA store costs about 15-20 ms of CPU, more than the rest of a local wss:// connection setup.
+    /// A context is reused only when every setting it holds is the same (use_system_ca, ca_file,
+    /// ca_dir, cert_file, key_file, insecure_skip_verify, min_version, SSL_CERT_FILE, SSL_CERT_DIR)
+    /// and every file it was built from (the CA bundle, ca_file, cert_file, key_file, and the files
+    /// of ca_dir and SSL_CERT_DIR) still has the same path, inode, size and modification time: a
+    /// rotated certificate or CA file is picked up by the next connection. (A file rewritten in
+    /// place to the same size within one tick of the file system's clock would go unnoticed until
+    /// the time runs out; clear_tls_context_cache() forgets every context at once.) Zero or less: never reuse, build a
+    /// context for every connection. At most 16 contexts are kept (the least recently used goes);
+    /// a context that cannot be built is never kept, so the next connect() tries again.
+    /// Per-session settings (server_name, alpn, handshake_timeout) never go into the context.
+    std::chrono::steady_clock::duration context_cache_timeout = std::chrono::hours(24);
 };
 
 } // namespace burrow

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -20,8 +21,9 @@ using tls_layer_stream = boost::asio::ssl::stream<tcp_layer>;          // wss://
 using tls_in_tls_layer_stream = boost::asio::ssl::stream<tls_layer_stream>;  // wss:// via https://
 
 struct connection_layers {
-    std::optional<boost::asio::ssl::context> proxy_context;   // https:// proxy
-    std::optional<boost::asio::ssl::context> origin_context;  // wss:// server
+    // Shared with other connections (detail::client_context_for), never modified once shared.
+    std::shared_ptr<boost::asio::ssl::context> proxy_context;   // https:// proxy
+    std::shared_ptr<boost::asio::ssl::context> origin_context;  // wss:// server
     std::variant<std::monostate, websocket::stream<tcp_layer>, websocket::stream<tls_layer_stream>,
                  websocket::stream<tls_in_tls_layer_stream>>
         stream;
