@@ -32,6 +32,18 @@ Environment (defaults in brackets):
   E2E_SQUID_CONNECTIONS [100]  connections of the echo runs through squid
   E2E_SQUID_SETUP [200]        connections opened at once for the setup rate
   E2E_SQUID_SIZES [20,1024]    message sizes of the squid echo runs
+
+With --uring-build DIR (a build with -Dasio_backend=io_uring, see scripts/bench.sh), last: the
+echo servers of both builds (burrow, Beast, plain TCP; Asio on epoll from BUILD_DIR, on io_uring
+from DIR, plus burrow's server with --blocking-sockets on io_uring), driven by the same
+burrow-bench (BUILD_DIR's) and interleaved: messages/s and server CPU per message, then system
+calls per message (strace -c -f; operations done by the ring itself are not system calls and do
+not show). --only-uring skips everything else (to measure just that).
+  E2E_URING_SECONDS [2]        load phase per run
+  E2E_URING_REPS [2]           repetitions (medians)
+  E2E_URING_SIZES [20,1024,65536]  message sizes
+  E2E_URING_CONNECTIONS [100]  connections
+  E2E_URING_STRACE_SECONDS [1] the strace run per server and size (0: skip)
 """
 import argparse
 import json
@@ -61,12 +73,13 @@ def env_list(name, default):
 class Server:
     """A server process pinned to the server core, started once and reused across runs."""
 
-    def __init__(self, name, exe, port):
-        self.name, self.exe, self.port = name, exe, port
+    def __init__(self, name, exe, port, args=(), kind=None):
+        self.name, self.exe, self.port, self.args = name, exe, port, list(args)
+        self.kind = kind or name  # what it speaks: "tcp" is the plain TCP echo, anything else WebSocket
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, self.exe, "--port", str(self.port)],
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, self.exe, "--port", str(self.port)] + self.args,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if "listening" not in line:
@@ -96,7 +109,7 @@ class Server:
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
     def url(self):
-        scheme = "tcp" if self.name == "tcp" else "ws"
+        scheme = "tcp" if self.kind == "tcp" else "ws"
         return f"{scheme}://127.0.0.1:{self.port}/" if scheme == "ws" else f"tcp://127.0.0.1:{self.port}"
 
 
@@ -202,6 +215,8 @@ def strace_run(server, bench, size, seconds, binary, log):
     result = {"server": server.name, "size": size, "messages": sent, "recv_per_message": recv / sent,
               "recv_eagain_per_message": recv_fail / sent, "send_per_message": send / sent,
               "epoll_wait_per_message": polls / sent, "syscalls_per_message": sum(calls.values()) / sent,
+              "epoll_ctl_per_message": calls.get("epoll_ctl", 0) / sent,
+              "io_uring_enter_per_message": calls.get("io_uring_enter", 0) / sent,
               "calls": calls}
     log(f"  strace {server.name} {size} B: {recv / sent:.3f} recv ({recv_fail / sent:.3f} EAGAIN), "
         f"{send / sent:.3f} send, {polls / sent:.3f} epoll_wait, {sum(calls.values()) / sent:.2f} syscalls per message")
@@ -333,6 +348,41 @@ def squid_comparison(bench, e2e, reps, seconds, connections, setup_connections, 
     return out
 
 
+def uring_comparison(bench, epoll_e2e, uring_e2e, reps, seconds, connections, sizes, strace_seconds, binary, log):
+    """The echo servers with Asio on epoll and on io_uring, same load generator, interleaved."""
+    servers = []
+    for backend, e2e in (("epoll", epoll_e2e), ("io_uring", uring_e2e)):
+        for name in ("burrow", "beast", "tcp"):
+            servers.append((backend, Server(name, os.path.join(e2e, f"{name}-e2e-echo"), free_port())))
+    # burrow with its sockets in blocking mode: reads and writes become ring operations
+    servers.append(("io_uring", Server("burrow-blocking", os.path.join(uring_e2e, "burrow-e2e-echo"), free_port(),
+                                       ["--blocking-sockets"], kind="burrow")))
+    out = {"config": {"reps": reps, "seconds": seconds, "connections": connections, "sizes": sizes,
+                      "strace_seconds": strace_seconds, "binary": binary}, "runs": [], "strace": []}
+    log(f"  {len(servers)} servers, {connections} connections, {reps} reps x {seconds:g} s")
+    try:
+        for _, s in servers:
+            s.start()
+        for rep in range(reps):
+            for size in sizes:
+                for backend, s in servers:
+                    r = one_run(s, bench, connections, size, seconds, binary)
+                    r.update(rep=rep, backend=backend)
+                    out["runs"].append(r)
+                    log(f"  rep {rep + 1} {size:>6} B {backend:<8} {s.name:<15} {r['messages_per_second']:>10.0f} msg/s "
+                        f"{r['server_cpu_us_per_message']:>7.2f} us CPU/msg" + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
+    finally:
+        for _, s in servers:
+            s.stop()
+    if strace_seconds > 0:
+        for size in sizes:
+            for backend, s in servers:
+                r = strace_run(s, bench, size, strace_seconds, binary, lambda m, b=backend: log(m.replace("strace ", f"strace {b} ", 1)))
+                r["backend"] = backend
+                out["strace"].append(r)
+    return out
+
+
 def machine():
     """Where and when: the numbers mean little without the load around them."""
     info = {"date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
@@ -368,7 +418,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build_dir")
     ap.add_argument("--out", default="bench-results")
+    ap.add_argument("--uring-build", help="build dir with -Dasio_backend=io_uring: also compare epoll and io_uring")
+    ap.add_argument("--only-uring", action="store_true", help="only the epoll/io_uring comparison")
     a = ap.parse_args()
+    if a.only_uring and not a.uring_build:
+        ap.error("--only-uring needs --uring-build")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
@@ -403,7 +457,10 @@ def main():
     doc = {"config": {"seconds": seconds, "reps": reps, "sizes": sizes, "connections": conns, "idle": idle,
                       "binary": binary, "servers": [s.name for s in servers], "machine": machine()},
            "runs": [], "idle": [], "strace": [], "client": [], "squid": {}}
-    log(f"==> race: {', '.join(s.name for s in servers)} (+ tcp baseline at 64 KiB); {reps} reps x {seconds:g} s")
+    if a.only_uring:
+        reps, idle, strace_seconds, client_conns, squid_seconds = 0, 0, 0, [], 0
+    if reps:
+        log(f"==> race: {', '.join(s.name for s in servers)} (+ tcp baseline at 64 KiB); {reps} reps x {seconds:g} s")
     try:
         for s in servers + [tcp]:
             s.start()
@@ -458,6 +515,14 @@ def main():
         log("==> through squid: setup rate and echo messages/s, burrow vs a raw CONNECT tunnel (TCP echo)")
         doc["squid"] = squid_comparison(bench, e2e, squid_reps, squid_seconds, squid_conns, squid_setup, squid_sizes,
                                         binary, log)
+
+    if a.uring_build:
+        log("==> Asio on epoll vs io_uring: burrow, Beast and the plain TCP echo of both builds")
+        doc["uring"] = uring_comparison(
+            bench, e2e, os.path.join(a.uring_build, "bench", "e2e"),
+            int(os.environ.get("E2E_URING_REPS", "2")), float(os.environ.get("E2E_URING_SECONDS", "2")),
+            int(os.environ.get("E2E_URING_CONNECTIONS", "100")), env_list("E2E_URING_SIZES", "20,1024,65536"),
+            float(os.environ.get("E2E_URING_STRACE_SECONDS", "1")), binary, log)
 
     doc["config"]["machine"]["loadavg_end"] = list(os.getloadavg())
     os.makedirs(a.out, exist_ok=True)

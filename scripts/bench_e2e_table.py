@@ -11,6 +11,9 @@ Tables (medians over the repetitions):
   5. through squid: setup rate (connections/s, per-phase p50/p99) and echo messages/s of burrow's
      echo server through squid, against the same bytes through the same squid to the plain TCP echo
      (a raw CONNECT tunnel) and both directly, with the ratios burrow/tunnel and via squid/direct.
+  6. when the run has it (bench_e2e.py --uring-build): Asio on epoll vs io_uring for burrow, Beast
+     and the plain TCP echo: messages/s, server CPU per message, system calls per message, the
+     ratios io_uring/epoll and burrow/Beast on each backend.
 The chart (gnuplot, SVG): server CPU per message and messages/s per case, one bar per server.
 """
 import argparse
@@ -174,6 +177,77 @@ def render(doc):
         out.append(render_squid(doc["squid"]))
     elif doc.get("squid", {}).get("skipped"):
         out.append(f"### Through squid\n\nskipped: {doc['squid']['skipped']}\n")
+    if doc.get("uring"):
+        out.append(render_uring(doc["uring"]))
+    return "\n".join(out)
+
+
+URING_SERVERS = ["burrow", "beast", "tcp", "burrow-blocking"]
+
+
+def render_uring(u):
+    if u.get("skipped"):
+        return f"### Asio on epoll vs io_uring\n\nskipped: {u['skipped']}\n"
+    cfg = u["config"]
+    runs, st = u.get("runs", []), u.get("strace", [])
+    out = ["### Asio on epoll vs io_uring\n",
+           f"The same echo servers built twice (meson -Dasio_backend=epoll, the default, and =io_uring: "
+           f"BOOST_ASIO_HAS_IO_URING, BOOST_ASIO_DISABLE_EPOLL, liburing), driven by the same burrow-bench (epoll), "
+           f"interleaved; {cfg['connections']} connections, {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
+           f"medians. burrow-blocking is burrow's server with --blocking-sockets: its sockets back in blocking mode "
+           f"after the upgrade, so reads and writes are ring operations instead of recv/send calls. System calls "
+           f"per message from strace -c -f ({cfg['strace_seconds']:g} s per server and size); what the ring does "
+           f"itself is no system call and does not show.\n"]
+    g = lambda backend, server, size, f: med([r[f] for r in runs if r["backend"] == backend and r["server"] == server
+                                             and r["size"] == size])
+    sc = lambda backend, server, size, f: med([r[f] for r in st if r["backend"] == backend and r["server"] == server
+                                              and r["size"] == size and f in r])
+    sizes = sorted({r["size"] for r in runs})
+    rows = []
+    for size in sizes:
+        for server in URING_SERVERS:
+            ref = "burrow" if server == "burrow-blocking" else server  # its epoll reference
+            ue = g("io_uring", server, size, "messages_per_second")
+            if ue is None:
+                continue
+            ee = g("epoll", ref, size, "messages_per_second")
+            uc, ec = g("io_uring", server, size, "server_cpu_us_per_message"), g("epoll", ref, size, "server_cpu_us_per_message")
+            errors = sum(r["errors"] for r in runs if r["server"] in (server, ref) and r["size"] == size)
+            rows.append([size_text(size), server, fmt(ee), fmt(ue), rfmt(ratio(ue, ee)), fmt(ec), fmt(uc),
+                         rfmt(ratio(uc, ec)), fmt(sc("epoll", ref, size, "syscalls_per_message")),
+                         fmt(sc("io_uring", server, size, "syscalls_per_message")), str(errors)])
+    out.append(table(["size", "server", "epoll msg/s", "io_uring msg/s", "io_uring/epoll msg/s", "epoll CPU us/msg",
+                      "io_uring CPU us/msg", "io_uring/epoll CPU", "epoll syscalls/msg", "io_uring syscalls/msg",
+                      "errors"], rows))
+    out.append("\n(burrow-blocking is compared with burrow on epoll.)\n")
+    rows = []
+    for size in sizes:
+        row = [size_text(size)]
+        for backend, server in (("epoll", "burrow"), ("io_uring", "burrow"), ("io_uring", "burrow-blocking")):
+            row.append(rfmt(ratio(g(backend, server, size, "messages_per_second"),
+                                  g(backend, "beast", size, "messages_per_second"))))
+            row.append(rfmt(ratio(g(backend, server, size, "server_cpu_us_per_message"),
+                                  g(backend, "beast", size, "server_cpu_us_per_message"))))
+        rows.append(row)
+    out.append("Against Beast on the same backend (targets: msg/s >= 1.3x, CPU <= 0.6x):\n")
+    out.append(table(["size", "epoll burrow/beast msg/s", "CPU", "io_uring burrow/beast msg/s", "CPU",
+                      "io_uring burrow-blocking/beast msg/s", "CPU"], rows))
+    if st:
+        rows = []
+        for size in sizes:
+            for backend in ("epoll", "io_uring"):
+                for server in URING_SERVERS:
+                    if sc(backend, server, size, "syscalls_per_message") is None:
+                        continue
+                    rows.append([size_text(size), backend, server] +
+                                [fmt(sc(backend, server, size, f), 3) for f in
+                                 ("recv_per_message", "recv_eagain_per_message", "send_per_message",
+                                  "epoll_wait_per_message", "epoll_ctl_per_message", "io_uring_enter_per_message")] +
+                                [fmt(sc(backend, server, size, "syscalls_per_message"))])
+        out.append("\nSystem calls per echoed message:\n")
+        out.append(table(["size", "backend", "server", "recv", "recv EAGAIN", "send", "epoll_wait", "epoll_ctl",
+                          "io_uring_enter", "all"], rows))
+    out.append("")
     return "\n".join(out)
 
 
@@ -315,7 +389,8 @@ def main():
     a = ap.parse_args()
     with open(a.json) as f:
         doc = json.load(f)
-    text = render(doc)
+    # bench_e2e.py --only-uring: no race, only the epoll/io_uring comparison
+    text = render(doc) if doc.get("runs") else render_uring(doc.get("uring") or {"skipped": "not measured"})
     print(text)
     if a.markdown:
         with open(a.markdown, "w") as f:

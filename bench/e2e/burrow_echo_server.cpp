@@ -7,6 +7,13 @@
 // race), and a connection waiting for its upgrade request only its socket and a wait; a worker
 // coroutine reads and echoes while bytes are there. The sockets use the io_context's own
 // executor type (8 bytes, no type-erased executor in every socket and pending operation).
+//
+// --blocking-sockets (io_uring builds, asio_backend=io_uring): parked_server puts sockets in
+// non-blocking mode so the stream reads and writes at once with recv/send system calls; this
+// option puts each socket back into blocking mode once upgraded, so the stream's reads and writes
+// become asynchronous operations, which Asio's io_uring backend submits as ring operations
+// (recvmsg/sendmsg), batched across connections into a few io_uring_enter calls. On epoll it
+// only adds work (every read then goes through the reactor).
 #include "server_main.hpp"
 
 #include <burrow/asio/parked_server.hpp>
@@ -15,6 +22,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include <cstring>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -40,10 +49,25 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, echo_server& server, 
 } // namespace
 
 int main(int argc, char** argv) {
-    const auto where = burrow::e2e::parse_listen_args(argc, argv, "burrow-e2e-echo");
+    bool blocking_sockets = false;
+    int kept = 1;  // argv without --blocking-sockets, for the common parser
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--blocking-sockets") == 0)
+            blocking_sockets = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    const auto where = burrow::e2e::parse_listen_args(kept, argv, "burrow-e2e-echo");
     asio::io_context io(1);
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(where.host), where.port));
-    echo_server server(io.get_executor(), echo);
+    echo_server::options_type options;
+    if (blocking_sockets) {
+        options.on_open = [](const echo_server::connection_ptr& c, const burrow::accept_result&) {
+            boost::system::error_code ignored;
+            c->ws().next_layer().non_blocking(false, ignored);
+        };
+    }
+    echo_server server(io.get_executor(), echo, {}, options);
     burrow::e2e::announce(where, acceptor.local_endpoint().port());
     asio::co_spawn(io, accept_loop(acceptor, server, io.get_executor()), asio::detached);
     io.run();
