@@ -86,6 +86,7 @@ error message_reader::start_frame(const frame_header& h) noexcept {
         return error::message_too_big;
     message_size_ += h.payload_length;
     frame_remaining_ = h.payload_length;
+    frame_size_ = h.payload_length;
     frame_fin_ = h.fin;
     masked_ = h.masked;
     key_ = h.mask_key;

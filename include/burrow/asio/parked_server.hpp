@@ -55,6 +55,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <functional>
 #include <memory>
@@ -188,6 +189,11 @@ struct parked_server_options {
     /// For accept(): called once the upgrade succeeded, before the first message (to fill the
     /// connection's state from the request: resource, origin, subprotocol). May be empty.
     std::function<void(const std::shared_ptr<parked_connection<Socket, State>>&, const accept_result&)> on_open;
+    /// A worker keeps the buffer it assembled a message in for the next message, up to this
+    /// capacity, so steady large messages allocate nothing; a larger one is freed after its
+    /// message, so a rare huge message does not pin memory. At most this much per worker: as many
+    /// workers as connections busy at once, of which up to 256 are kept while idle.
+    std::size_t kept_message_buffer = 256 * 1024;
 };
 
 /// Serves upgraded WebSocket connections (see the file comment): calls `on_message` for every
@@ -296,7 +302,9 @@ private:
         // earliest in the reactor's queue and cost a timerfd_settime system call per message.
         boost::asio::experimental::channel<void(boost::system::error_code)> wake;
         connection_ptr job;
-        std::vector<std::byte> message;  // messages that came in several pieces are assembled here
+        // Messages that came in several pieces are assembled here; its size is kept between
+        // messages as room for the next one (see work()).
+        std::vector<std::byte> message;
     };
 
     // Leaves the idle list and the count when the worker's frame goes (also when the io_context
@@ -342,7 +350,10 @@ private:
                     end = ec ? ec : make_error_code(error::closed);
                     break;
                 }
-                auto piece = co_await ws.co_read_frame_if_ready();
+                // The worker's buffer is offered as room: a large payload is received straight
+                // into it (see stream::co_read_frame(room)).
+                std::span<std::byte> room(w.message);
+                auto piece = co_await ws.co_read_frame_if_ready(room);
                 if (!piece) {
                     if (piece.error() != boost::asio::error::would_block)
                         end = piece.error();
@@ -350,21 +361,26 @@ private:
                 }
                 message_view m{piece->type, piece->payload};
                 if (!(piece->message_start && piece->message_end)) {
-                    // In pieces: gather the rest (waiting for it if need be) in the worker's buffer.
-                    w.message.assign(piece->payload.begin(), piece->payload.end());
+                    // In pieces: gather the rest (waiting for it if need be) in the worker's buffer,
+                    // whose size is kept as room (overwritten, never zero-filled again).
+                    std::size_t filled = gather(w.message, 0, *piece, room);
                     bool message_end = piece->message_end;
                     while (!message_end) {
-                        auto more = co_await ws.co_read_frame();
+                        const std::uint64_t pending = ws.payload_remaining();
+                        if (w.message.size() - filled < pending)
+                            w.message.resize(filled + static_cast<std::size_t>(pending));
+                        room = std::span(w.message).subspan(filled);
+                        auto more = co_await ws.co_read_frame(room);
                         if (!more) {
                             end = more.error();
                             break;
                         }
-                        w.message.insert(w.message.end(), more->payload.begin(), more->payload.end());
+                        filled = gather(w.message, filled, *more, room);
                         message_end = more->message_end;
                     }
                     if (end)
                         break;
-                    m.payload = w.message;
+                    m.payload = std::span(w.message).first(filled);
                 }
                 co_await owner->on_message(c, m);
                 if (!ws.is_open()) {  // the handler closed it (or a write failed: say how)
@@ -372,7 +388,7 @@ private:
                     break;
                 }
             }
-            if (w.message.capacity() > 64 * 1024)
+            if (w.message.capacity() > owner->options.kept_message_buffer)
                 std::vector<std::byte>().swap(w.message);  // a huge message does not pin memory
             c->active_ = false;
             if (end)
@@ -380,6 +396,19 @@ private:
             else if (!c->wait_armed_)
                 arm_wait(std::move(c));
         }
+    }
+
+    // Appends a piece to the message assembled in `message` (filled bytes so far), unless the
+    // stream received it straight into `room` (the buffer's tail) already; returns the new fill.
+    static std::size_t gather(std::vector<std::byte>& message, std::size_t filled, const frame_piece& piece,
+                              std::span<const std::byte> room) {
+        const std::size_t n = piece.payload.size();
+        if (n == 0 || piece.payload.data() == room.data())
+            return filled + n;
+        if (message.size() - filled < n)
+            message.resize(filled + n);
+        std::memcpy(message.data() + filled, piece.payload.data(), n);
+        return filled + n;
     }
 
     static connection_ptr serve_on(const std::shared_ptr<core>& owner, Socket socket, const stream_options& options,

@@ -202,6 +202,27 @@ public:
         return read_piece(read_mode::frame_if_ready);
     }
 
+    /// co_read_frame, offering `room` for the payload: the bytes of a large frame's payload (a
+    /// frame of 4 KiB or more) that have not arrived yet are received straight into `room` (up to
+    /// its size) and unmasked and validated there, and the piece's payload then starts at
+    /// room.data(); any other piece is a view of the stream's buffer as usual. For readers that
+    /// gather whole messages in memory of their own (co_read and parked_server do): a large
+    /// message is then received without a copy, and, while large frames keep coming, the stream
+    /// reads headers in small reads so that little payload lands in its own buffer.
+    boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame(std::span<std::byte> room) {
+        return read_piece(read_mode::frame, room);
+    }
+
+    /// co_read_frame_if_ready, offering `room` for the payload as co_read_frame(room) does.
+    boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame_if_ready(std::span<std::byte> room) {
+        return read_piece(read_mode::frame_if_ready, room);
+    }
+
+    /// Inside a data frame: how many bytes of its payload have not been handed out yet (some of
+    /// them may be in the stream's buffer already); 0 at a frame boundary. A reader that gathers
+    /// messages in memory of its own sizes the room it offers to co_read_frame(room) with it.
+    std::uint64_t payload_remaining() const noexcept { return reader_.payload_remaining(); }
+
     /// Tells the stream that the next layer is readable (the caller's own wait for readability
     /// completed), so that the next read reads at once instead of waiting for readability again.
     void note_readable() noexcept { last_read_filled_ = true; }
@@ -215,11 +236,14 @@ public:
         message_info info;
         bool overflow = false;
         for (;;) {
-            auto piece = co_await read_piece();
+            const auto room = overflow ? std::span<std::byte>{} : buffer.subspan(info.size);
+            auto piece = co_await read_piece(read_mode::in_message, room);
             if (!piece)
                 co_return piece.error();
             info.type = piece->type;
-            if (!overflow && info.size + piece->payload.size() <= buffer.size()) {
+            if (received_into(*piece, room)) {
+                info.size += piece->payload.size();
+            } else if (!overflow && info.size + piece->payload.size() <= buffer.size()) {
                 if (!piece->payload.empty())  // an empty piece may have no data pointer at all
                     std::memcpy(buffer.data() + info.size, piece->payload.data(), piece->payload.size());
                 info.size += piece->payload.size();
@@ -235,7 +259,11 @@ public:
     }
 
     /// Reads a whole message into `out` (replacing its contents; its capacity is reused, so a
-    /// steady stream of messages allocates nothing once `out` is large enough).
+    /// steady stream of messages allocates nothing once `out` is large enough). A contiguous
+    /// container that can be resized (std::vector, std::string) receives large payloads straight
+    /// into its memory, without a copy; what it held before is overwritten rather than cleared
+    /// first, so a steady stream of large messages does not zero-fill it again either. After an error the
+    /// contents of `out` are unspecified.
     template <class ByteContainer>
         requires requires(ByteContainer& c, const typename ByteContainer::value_type* p) {
             c.clear();
@@ -247,18 +275,47 @@ public:
             co_return make_error_code(error::operation_in_progress);
         flag_guard reading(reading_);  // for the whole message; read_piece directly saves a frame
         message_info info;
-        out.clear();
-        for (;;) {
-            auto piece = co_await read_piece();
-            if (!piece)
-                co_return piece.error();
-            info.type = piece->type;
-            const auto* p = reinterpret_cast<const typename ByteContainer::value_type*>(piece->payload.data());
-            out.insert(out.end(), p, p + piece->payload.size());
-            if (piece->message_end)
-                break;
+        if constexpr (requires(ByteContainer& c, std::size_t n) {
+                          c.resize(n);
+                          { c.data() } -> std::convertible_to<const typename ByteContainer::value_type*>;
+                      }) {
+            std::size_t filled = 0;
+            for (;;) {
+                const std::uint64_t pending = reader_.payload_remaining();
+                if (pending >= direct_read_min && out.size() - filled < pending)
+                    out.resize(filled + static_cast<std::size_t>(pending));
+                const std::span<std::byte> room(reinterpret_cast<std::byte*>(out.data()) + filled, out.size() - filled);
+                auto piece = co_await read_piece(read_mode::in_message, room);
+                if (!piece)
+                    co_return piece.error();
+                info.type = piece->type;
+                const std::size_t n = piece->payload.size();
+                if (!received_into(*piece, room)) {
+                    if (out.size() - filled < n)
+                        out.resize(filled + n);
+                    if (n != 0)
+                        std::memcpy(reinterpret_cast<std::byte*>(out.data()) + filled, piece->payload.data(), n);
+                }
+                filled += n;
+                if (piece->message_end)
+                    break;
+            }
+            out.resize(filled);
+            info.size = filled;
+        } else {
+            out.clear();
+            for (;;) {
+                auto piece = co_await read_piece();
+                if (!piece)
+                    co_return piece.error();
+                info.type = piece->type;
+                const auto* p = reinterpret_cast<const typename ByteContainer::value_type*>(piece->payload.data());
+                out.insert(out.end(), p, p + piece->payload.size());
+                if (piece->message_end)
+                    break;
+            }
+            info.size = out.size();
         }
-        info.size = out.size();
         co_return info;
     }
 
@@ -356,7 +413,11 @@ private:
     // themselves), or directly as co_read_frame / co_read_frame_if_ready.
     enum class read_mode : std::uint8_t { in_message, frame, frame_if_ready };
 
-    boost::asio::awaitable<boost::system::result<frame_piece>> read_piece(read_mode mode = read_mode::in_message) {
+    // `room`: the caller's memory for the message's payload (empty: none). The payload of a large
+    // frame that has not arrived yet is received straight into it (direct_room), so a whole-message
+    // read does not copy it out of the read buffer afterwards; such a piece starts at room.data().
+    boost::asio::awaitable<boost::system::result<frame_piece>> read_piece(read_mode mode = read_mode::in_message,
+                                                                          std::span<std::byte> room = {}) {
         std::optional<flag_guard> reading;
         std::optional<flag_guard> no_wait;
         if (mode != read_mode::in_message) {
@@ -375,6 +436,8 @@ private:
             read_begin_ += ev.consumed;
             switch (ev.status) {
             case ws::read_status::data:
+                if (ev.frame_end)
+                    large_frames_ = reader_.frame_size() >= direct_read_min;
                 co_return frame_piece{ev.op, ev.payload, ev.message_start, ev.frame_end, ev.message_end};
             case ws::read_status::control:
                 if (auto ec = co_await on_control(ev.op, ev.payload))
@@ -390,8 +453,13 @@ private:
             }
             // The common case inline (no keepalive, no close under way): one coroutine frame less
             // per read, so the frames of a read and a write fit Asio's per-thread frame cache.
+            const std::span<std::byte> direct = direct_room(room);
+            if (!direct.empty()) {
+                give_back_read_buffer();  // it is empty; the next frame header takes one again
+                read_begin_ = read_end_ = 0;
+            }
             if constexpr (can_wait_readable) {
-                if (make_room(ev.need)) {
+                if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
                     if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
                         co_return make_error_code(boost::asio::error::would_block);
                     auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
@@ -399,11 +467,20 @@ private:
                     if (wait_ec)
                         co_return read_failed(wait_ec);
                 }
-            } else {
+            } else if (direct.empty()) {
                 (void)make_room(ev.need);
             }
-            take_read_buffer();
-            const auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
+            std::span<std::byte> space = direct;
+            if (direct.empty()) {
+                take_read_buffer();
+                space = std::span(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
+                // Large frames keep coming and the caller offers room for them: read just enough
+                // for the next header here, so that the payload lands in the caller's memory.
+                if (large_frames_ && !room.empty() && space.size() > header_read_size)
+                    space = space.first(header_read_size);
+            }
+            std::size_t n = 0;
+            bool have_bytes = false;
             if constexpr (can_try_at_once) {
                 // On a socket its owner put in non-blocking mode (parked_server does), read at once:
                 // when bytes are there this costs no operation and no trip through the scheduler.
@@ -411,27 +488,60 @@ private:
                 // so that a peer that keeps sending cannot starve the other work of the thread.
                 if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
                     boost::system::error_code ec;
-                    const std::size_t n = next_.read_some(space, ec);
+                    n = next_.read_some(boost::asio::buffer(space.data(), space.size()), ec);
                     if (!ec) {
                         ++reads_at_once_;
-                        note_read(n, space.size());
-                        continue;
-                    }
-                    if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
-                        co_return read_failed(ec);
-                    last_read_filled_ = false;
-                    if (return_instead_of_waiting_ && read_begin_ == read_end_) {
-                        give_back_read_buffer();  // a wake-up without bytes: park again
-                        co_return make_error_code(boost::asio::error::would_block);
+                        have_bytes = true;
+                    } else {
+                        if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
+                            co_return read_failed(ec);
+                        last_read_filled_ = false;
+                        if (return_instead_of_waiting_ && read_begin_ == read_end_) {
+                            give_back_read_buffer();  // a wake-up without bytes: park again
+                            co_return make_error_code(boost::asio::error::would_block);
+                        }
                     }
                 }
             }
-            reads_at_once_ = 0;
-            auto [ec, n] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
-            if (ec)
-                co_return read_failed(ec);
-            note_read(n, space.size());
+            if (!have_bytes) {
+                reads_at_once_ = 0;
+                auto [ec, got] = co_await next_.async_read_some(boost::asio::buffer(space.data(), space.size()),
+                                                                boost::asio::as_tuple(boost::asio::use_awaitable));
+                if (ec)
+                    co_return read_failed(ec);
+                n = got;
+            }
+            if (direct.empty()) {
+                note_read(n, space.size());
+                continue;
+            }
+            // Payload received in place: the reader unmasks and validates it there.
+            last_read_filled_ = n == space.size();
+            const auto piece = reader_.next(space.first(n));
+            BOOST_ASSERT(piece.status != ws::read_status::data || piece.consumed == n);
+            if (piece.status == ws::read_status::error)
+                co_return co_await fail(piece.err);
+            if (piece.frame_end)
+                large_frames_ = true;  // only large frames are received in place
+            co_return frame_piece{piece.op, piece.payload, piece.message_start, piece.frame_end, piece.message_end};
         }
+    }
+
+    // True when read_piece received the piece's payload straight into `room`.
+    static bool received_into(const frame_piece& piece, std::span<const std::byte> room) noexcept {
+        return !piece.payload.empty() && piece.payload.data() == room.data();
+    }
+
+    // Where the next read goes straight into the caller's memory: inside the payload of a large
+    // frame (direct_read_min bytes or more) with none of the rest received yet, when the room
+    // offered holds the rest or at least direct_read_min bytes of it. Empty: read into the read
+    // buffer as usual.
+    std::span<std::byte> direct_room(std::span<std::byte> room) const noexcept {
+        const std::uint64_t pending = reader_.payload_remaining();
+        if (pending == 0 || read_begin_ != read_end_ || reader_.frame_size() < direct_read_min ||
+            room.size() < std::min<std::uint64_t>(pending, direct_read_min))
+            return {};
+        return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(pending, room.size())));
     }
 
     bool plain_read() const noexcept {
@@ -805,8 +915,14 @@ private:
     bool close_received_ = false;
     bool finished_ = false;
     bool last_read_filled_ = false;
+    bool large_frames_ = false;       // the last data frame was large: read headers in small reads
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
+    // The payload of frames this large is received straight into the caller's room (when it
+    // offers some); while frames that large keep coming, reads meant for the next
+    // header read at most header_read_size bytes, so little payload is copied out of the buffer.
+    static constexpr std::size_t direct_read_min = 4096;
+    static constexpr std::size_t header_read_size = 4096;
 };
 
 } // namespace burrow::websocket

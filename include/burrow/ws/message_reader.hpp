@@ -82,6 +82,16 @@ public:
     /// True between the first frame of a data message and the end of its last frame.
     bool in_message() const noexcept { return in_message_; }
 
+    /// Inside the payload of a data frame: how many of its bytes have not been passed to `next`
+    /// yet (0 at a frame boundary). Those bytes are all payload, so a caller may receive up to this
+    /// many straight into memory of its own and pass that memory to `next`, which unmasks and
+    /// validates them where they are: a large payload is then never copied out of a receive
+    /// buffer.
+    std::uint64_t payload_remaining() const noexcept { return in_frame_ ? frame_remaining_ : 0; }
+
+    /// The payload length of the current data frame, or of the last one once it has ended.
+    std::uint64_t frame_size() const noexcept { return frame_size_; }
+
     const reader_options& options() const noexcept { return options_; }
 
 private:
@@ -93,6 +103,7 @@ private:
 
     reader_options options_;
     std::uint64_t frame_remaining_ = 0;  // payload bytes of the current data frame still to come
+    std::uint64_t frame_size_ = 0;       // payload length of the current (or last) data frame
     std::uint64_t message_size_ = 0;     // payload bytes of the current message so far
     utf8_validator utf8_;
     std::uint32_t key_ = 0;              // mask key for the next payload byte

@@ -441,3 +441,46 @@ TEST(parked_server, a_failed_write_in_the_handler_ends_with_its_error_not_closed
         }
     });
 }
+
+TEST(parked_server, large_messages_of_changing_sizes_arrive_whole_and_in_order) {
+    // The worker keeps its message buffer as room for the next message (large payloads are read
+    // straight into it): sizes grow and shrink around the direct-read threshold and the read
+    // buffer, some messages in fragments with pings between them, two connections taking turns.
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), echo, std::ref(ends));
+        auto [a, b] = make_pair(io);
+        auto [c, d] = make_pair(io);
+        websocket::stream_options options;
+        options.read_buffer_size = 8 * 1024;
+        auto first = server.serve(std::move(a), options, {});
+        auto second = server.serve(std::move(c), options, {});
+        websocket::stream_options fragmenting;
+        fragmenting.max_frame_size = 30'000;
+        ws_stream one(std::move(b), role::client);
+        ws_stream two(std::move(d), role::client, fragmenting);
+        const std::size_t sizes[] = {70'000, 4'096, 65'536, 10, 300'000, 4'095, 0, 120'000, 5'000, 70'000};
+        std::vector<std::byte> back;
+        for (std::size_t i = 0; i < std::size(sizes); ++i) {
+            SCOPED_TRACE(i);
+            std::vector<std::byte> payload(sizes[i]);
+            for (std::size_t k = 0; k < payload.size(); ++k)
+                payload[k] = static_cast<std::byte>(k * 7 + i);
+            ws_stream& client = i % 2 ? two : one;
+            EXPECT_FALSE(co_await client.co_write(payload, opcode::binary));
+            if (i % 3 == 0) {
+                EXPECT_FALSE(co_await client.co_ping());
+            }
+            auto info = co_await client.co_read(back);
+            EXPECT_TRUE(info);
+            EXPECT_EQ(back.size(), payload.size());
+            EXPECT_TRUE(back == payload);
+        }
+        co_await settle();
+        EXPECT_TRUE(first->parked());
+        EXPECT_TRUE(second->parked());
+        EXPECT_EQ(first->state() + second->state(), std::string(std::size(sizes), 'm'));
+        co_await one.co_close();
+        co_await two.co_close();
+    });
+}

@@ -133,6 +133,69 @@ TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
     EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 10000;
 }
 
+// Large messages are received straight into the reader's own buffer (a vector for co_read, the
+// worker's buffer for parked_server): that path allocates nothing in steady state either.
+TEST(stream_no_allocation, large_messages_through_a_stream_and_a_parked_server) {
+    using server_type = burrow::websocket::parked_server<local_socket>;
+    asio::io_context io(1);
+    local_socket a(io), b(io), c(io), d(io);
+    asio::local::connect_pair(a, b);
+    asio::local::connect_pair(c, d);
+    ws_stream client(std::move(a), role::client);
+    ws_stream server(std::move(b), role::server);
+    ws_stream parked_client(std::move(c), role::client);
+    server_type parked(io.get_executor(), [&](const server_type::connection_ptr& conn,
+                                              burrow::websocket::message_view m) -> asio::awaitable<void> {
+        (void)co_await conn->ws().co_write(m.payload, m.type);
+    });
+    const burrow::websocket::stream_options options;
+    auto conn = parked.serve(std::move(d), options, {});
+
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> message;
+        for (;;) {
+            auto info = co_await server.co_read(message);
+            if (!info || co_await server.co_write(message, info->type))
+                co_return;
+        }
+    }, asio::detached);
+    std::size_t before = 0, after = 0, round_trips = 0;
+    bool failed = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> payload(150 * 1024);
+        for (std::size_t i = 0; i < payload.size(); ++i)
+            payload[i] = static_cast<std::byte>(i * 31);
+        std::vector<std::byte> back;
+        const std::size_t sizes[] = {64 * 1024, 100 * 1024, 5000, 150 * 1024, 64 * 1024 - 1};
+        auto round_trip = [&](ws_stream& s, std::size_t size) -> asio::awaitable<bool> {
+            const auto sent = std::span(payload).first(size);
+            if (co_await s.co_write(sent, opcode::binary))
+                co_return false;
+            auto info = co_await s.co_read(back);
+            co_return info && std::equal(back.begin(), back.end(), sent.begin(), sent.end());
+        };
+        for (int i = 0; i < 50; ++i) {  // warm-up
+            failed |= !co_await round_trip(client, sizes[i % 5]);
+            failed |= !co_await round_trip(parked_client, sizes[i % 5]);
+        }
+        before = allocations();
+        for (int i = 0; i < 500; ++i) {
+            failed |= !co_await round_trip(client, sizes[i % 5]);
+            failed |= !co_await round_trip(parked_client, sizes[i % 5]);
+            ++round_trips;
+        }
+        after = allocations();
+        co_await client.co_close();
+        co_await parked_client.co_close();
+        io.stop();
+    }, asio::detached);
+    io.run_for(std::chrono::seconds(60));
+
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(round_trips, 500u);
+    EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 500;
+}
+
 TEST(stream_no_allocation, the_counter_counts) {
     const std::size_t before = allocations();
     auto* p = new std::vector<int>(100);

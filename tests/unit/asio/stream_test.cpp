@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace burrow;
 using namespace burrow::test;
 using namespace std::chrono_literals;
@@ -542,5 +544,170 @@ TEST(stream, co_close_after_the_peer_closed_is_a_success) {
         std::string m;
         EXPECT_EQ((co_await s.co_read(m)).error(), error::closed);
         EXPECT_FALSE(co_await s.co_close());
+    });
+}
+
+namespace {
+
+// A payload whose every byte depends on its position (so a piece in the wrong place shows).
+std::string patterned(std::size_t size, char salt) {
+    std::string s(size, '\0');
+    for (std::size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>('a' + (i * 7 + static_cast<std::size_t>(salt)) % 26);
+    return s;
+}
+
+} // namespace
+
+TEST(stream, a_large_payload_that_has_not_arrived_is_received_straight_into_the_room) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        ws_stream server(std::move(a), role::server);
+        const std::string payload = patterned(100'000, 3);
+        const auto frame = wire_frame(opcode::binary, true, payload, 0x0badf00d);
+        const std::size_t head = frame.size() - payload.size();
+        // The header and 100 bytes first: they are read into the stream's buffer as usual.
+        co_await write_raw(b, std::vector<std::byte>(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(head + 100)));
+        std::vector<std::byte> room(payload.size());
+        auto first = co_await server.co_read_frame(room);
+        EXPECT_TRUE(first);
+        if (!first)
+            co_return;
+        EXPECT_EQ(as_string(first->payload), payload.substr(0, 100));
+        EXPECT_NE(first->payload.data(), room.data());
+        EXPECT_EQ(server.payload_remaining(), payload.size() - 100);
+        std::memcpy(room.data(), first->payload.data(), 100);
+        // The rest arrives while the stream waits: every piece lands in the room, unmasked there.
+        std::size_t filled = 100;
+        std::size_t in_place = 0;
+        auto reads = [&]() -> asio::awaitable<void> {
+            for (;;) {
+                const auto offered = std::span(room).subspan(filled);
+                auto piece = co_await server.co_read_frame(offered);
+                EXPECT_TRUE(piece);
+                if (!piece)
+                    co_return;
+                EXPECT_EQ(piece->payload.data(), offered.data());
+                in_place += piece->payload.data() == offered.data() ? 1 : 0;
+                filled += piece->payload.size();
+                if (piece->message_end)
+                    co_return;
+            }
+        };
+        const std::vector<std::byte> rest(frame.begin() + static_cast<std::ptrdiff_t>(head + 100), frame.end());
+        co_await (reads() && write_raw(b, rest, 7000));
+        EXPECT_GE(in_place, 1u);
+        EXPECT_EQ(filled, payload.size());
+        EXPECT_EQ(as_string(room), payload);
+        EXPECT_EQ(server.payload_remaining(), 0u);
+    });
+}
+
+TEST(stream, invalid_utf8_received_into_the_room_fails_the_connection) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.close_timeout = 100ms;  // the raw peer never closes: do not wait long for it
+        ws_stream server(std::move(a), role::server, o);
+        std::string text(20'000, 'a');
+        text[15'000] = '\xff';
+        const auto frame = wire_frame(opcode::text, true, text, 0x01020304);
+        const std::size_t head = frame.size() - text.size();
+        co_await write_raw(b, std::vector<std::byte>(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(head + 10)));
+        std::vector<std::byte> room(text.size());
+        auto first = co_await server.co_read_frame(room);
+        EXPECT_TRUE(first);
+        // Valid text up to byte 12,000 first: it is received into the room.
+        const auto at = [&](std::size_t payload_offset) { return frame.begin() + static_cast<std::ptrdiff_t>(head + payload_offset); };
+        co_await write_raw(b, std::vector<std::byte>(at(10), at(12'000)));
+        std::size_t filled = 10;
+        while (filled < 12'000) {
+            const auto offered = std::span(room).subspan(filled);
+            auto piece = co_await server.co_read_frame(offered);
+            EXPECT_TRUE(piece);
+            if (!piece)
+                co_return;
+            EXPECT_EQ(piece->payload.data(), offered.data());
+            filled += piece->payload.size();
+        }
+        // Then the rest, with the bad byte: the read into the room fails the connection.
+        co_await write_raw(b, std::vector<std::byte>(at(12'000), frame.end()));
+        auto failed = co_await server.co_read_frame(std::span(room).subspan(filled));
+        const boost::system::error_code failure = failed ? boost::system::error_code{} : failed.error();
+        EXPECT_EQ(failure, error::bad_utf8);
+        auto close = co_await read_wire_frame(b);
+        EXPECT_TRUE(close);
+        if (close) {
+            EXPECT_EQ(close->header.op, opcode::close);
+            EXPECT_EQ(close->payload.substr(0, 2), "\x03\xef");  // 1007
+        }
+    });
+}
+
+TEST(stream, steady_large_messages_into_a_vector_a_string_and_a_fixed_buffer) {
+    // Sizes around the direct-read threshold and the read buffer, fragmented ones with a ping
+    // between the fragments, growing and shrinking, so the kept room is both too small and too big.
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.read_buffer_size = 16 * 1024;
+        ws_stream server(std::move(a), role::server, o);
+        const std::vector<std::size_t> sizes{70'000, 65'536, 200'000, 4'100, 10, 4'095, 70'000, 0, 300'000, 5'000};
+        std::vector<std::string> sent;
+        std::vector<std::byte> wire;
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            sent.push_back(patterned(sizes[i], static_cast<char>(i)));
+            const std::string& p = sent.back();
+            if (i % 3 == 2 && p.size() > 2) {  // three fragments, a ping after the first
+                const std::size_t third = p.size() / 3;
+                for (auto& f : {wire_frame(opcode::text, false, std::string_view(p).substr(0, third), 0x11111111u + i),
+                                wire_frame(opcode::ping, true, "between", 0x22222222u),
+                                wire_frame(opcode::continuation, false, std::string_view(p).substr(third, third), 0x33333333u),
+                                wire_frame(opcode::continuation, true, std::string_view(p).substr(2 * third), 0x44444444u)})
+                    wire.insert(wire.end(), f.begin(), f.end());
+            } else {
+                const auto f = wire_frame(i % 2 ? opcode::binary : opcode::text, true, p, 0x5a5a5a5au + i);
+                wire.insert(wire.end(), f.begin(), f.end());
+            }
+        }
+        std::size_t pongs = 0;
+        auto drain_pongs = [&]() -> asio::awaitable<void> {
+            while (pongs < 3) {
+                auto f = co_await read_wire_frame(b);
+                if (!f)
+                    co_return;
+                EXPECT_EQ(f->header.op, opcode::pong);
+                ++pongs;
+            }
+        };
+        auto reads = [&]() -> asio::awaitable<void> {
+            std::vector<std::byte> as_vector;
+            std::string as_string_;
+            std::vector<std::byte> fixed(400'000);
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                SCOPED_TRACE(i);
+                std::string got;
+                if (i % 3 == 0) {
+                    auto r = co_await server.co_read(as_vector);
+                    EXPECT_TRUE(r);
+                    got = as_string(as_vector);
+                } else if (i % 3 == 1) {
+                    auto r = co_await server.co_read(as_string_);
+                    EXPECT_TRUE(r);
+                    got = as_string_;
+                } else {
+                    auto r = co_await server.co_read(std::span(fixed));
+                    EXPECT_TRUE(r);
+                    got = r ? as_string(std::span(fixed).first(r->size)) : "";
+                }
+                EXPECT_EQ(got.size(), sent[i].size());
+                EXPECT_TRUE(got == sent[i]);
+            }
+        };
+        co_await (reads() && write_raw(b, wire, 9000) && drain_pongs());
+        EXPECT_EQ(pongs, 3u);
     });
 }

@@ -354,3 +354,46 @@ TEST(message_reader, random_message_streams_are_chunking_independent) {
         ASSERT_EQ(run_reader(options, input, cuts), whole);
     }
 }
+
+TEST(message_reader, payload_remaining_and_frame_size_follow_the_frame) {
+    message_reader r(server);
+    EXPECT_EQ(r.payload_remaining(), 0u);
+    bytes payload(1000);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<std::byte>(i * 13);
+    auto input = frame(opcode::binary, true, payload, 0x12345678);
+    const std::size_t head = input.size() - payload.size();
+    // The header and 300 payload bytes in the receive buffer.
+    auto ev = r.next(std::span(input).first(head + 300));
+    EXPECT_EQ(ev.status, read_status::data);
+    EXPECT_EQ(ev.payload.size(), 300u);
+    EXPECT_EQ(r.frame_size(), 1000u);
+    EXPECT_EQ(r.payload_remaining(), 700u);
+    // The rest handed over from memory of the caller's own, in two parts: unmasked where it is,
+    // with the mask key continuing at the right offset.
+    bytes elsewhere(input.begin() + static_cast<std::ptrdiff_t>(head + 300), input.end());
+    ev = r.next(std::span(elsewhere).first(333));
+    EXPECT_EQ(ev.status, read_status::data);
+    EXPECT_EQ(ev.consumed, 333u);
+    EXPECT_EQ(ev.payload.data(), elsewhere.data());
+    EXPECT_FALSE(ev.frame_end);
+    EXPECT_EQ(r.payload_remaining(), 367u);
+    ev = r.next(std::span(elsewhere).subspan(333));
+    EXPECT_EQ(ev.status, read_status::data);
+    EXPECT_TRUE(ev.message_end);
+    EXPECT_EQ(r.payload_remaining(), 0u);
+    EXPECT_EQ(r.frame_size(), 1000u);  // kept after the frame ended
+    EXPECT_TRUE(std::equal(elsewhere.begin(), elsewhere.end(), payload.begin() + 300));
+}
+
+TEST(message_reader, text_handed_over_from_elsewhere_is_validated) {
+    message_reader r(server);
+    auto input = frame(opcode::text, true, concat({text(std::string(50, 'a')), from_hex("c0af"), text("zz")}), 0x0f0f0f0f);
+    const std::size_t head = input.size() - 54;
+    auto ev = r.next(std::span(input).first(head + 10));
+    EXPECT_EQ(ev.status, read_status::data);
+    bytes elsewhere(input.begin() + static_cast<std::ptrdiff_t>(head + 10), input.end());
+    ev = r.next(elsewhere);
+    EXPECT_EQ(ev.status, read_status::error);
+    EXPECT_EQ(ev.err, error::bad_utf8);
+}
