@@ -139,7 +139,8 @@ struct connect_options {
 
     // --- TLS ---
     /// TLS with the server (wss://): extra CAs (ca_file: a TLS-inspecting proxy's CA), client
-    /// certificate, insecure_skip_verify, handshake_timeout (the tls phase).
+    /// certificate, insecure_skip_verify, handshake_timeout (the tls phase). The TLS context built
+    /// from it is reused by later connections with the same settings (context_cache_timeout).
     tls_options tls;
     /// TLS with an https:// proxy, the same settings (handshake_timeout: the proxy_tls phase).
     tls_options proxy_tls;

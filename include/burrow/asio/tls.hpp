@@ -50,7 +50,8 @@ struct tls_context_result {
 
 /// A client context: trusted roots (system store unless use_system_ca is false, plus ca_file and
 /// ca_dir), the client certificate and key when both are given (mutual TLS), min_version, peer
-/// verification on. One context may serve many connections (and threads). Fails with
+/// verification on. One context may serve many connections (and threads). Builds a new context at
+/// every call (connect() keeps the ones it builds for reuse: tls_options::context_cache_timeout). Fails with
 /// tls_bad_configuration when a file cannot be read or parsed, the key does not match the
 /// certificate, or only one of cert_file/key_file is given.
 tls_context_result make_client_context(const tls_options& options);
