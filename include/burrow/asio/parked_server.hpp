@@ -38,6 +38,7 @@
 // and worker.
 #pragma once
 
+#include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/handshake.hpp>
 #include <burrow/asio/stream.hpp>
 #include <burrow/http/head_parser.hpp>
@@ -51,6 +52,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <array>
@@ -464,15 +466,43 @@ private:
             fail_upgrade(c);
             return true;
         }
-        const std::size_t written = socket.write_some(boost::asio::buffer(*response), ec);
-        if (ec || written != response->size()) {  // a fresh socket takes 200 bytes at once
+        std::size_t written = socket.write_some(boost::asio::buffer(*response), ec);
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+            written = 0;
+            ec = {};
+        }
+        if (ec) {
             fail_upgrade(c);
             return true;
         }
         const auto* rest = reinterpret_cast<const std::byte*>(peeked.data() + parsed.size);
         accepted.leftover.assign(rest, rest + (n - parsed.size));
+        if (written != response->size()) {
+            // A fresh socket takes a 101 at once; should it not (a full send buffer, a response
+            // with many extra headers), the rest goes out in a coroutine, within the timeout.
+            c->active_ = true;
+            boost::asio::co_spawn(owner.executor, finish_response(c, std::move(*response), written, std::move(accepted)),
+                                  boost::asio::detached);
+            return true;
+        }
         upgraded(owner, c, accepted);
         return true;
+    }
+
+    static boost::asio::awaitable<void> finish_response(connection_ptr c, std::string response, std::size_t written,
+                                                        accept_result accepted) {
+        core& owner = *static_cast<core*>(c->core_.get());
+        const auto deadline = burrow::detail::clock::now() + owner.options.accept.timeout;
+        auto sent = co_await burrow::detail::co_before(
+            boost::asio::async_write(c->ws_.next_layer(), boost::asio::buffer(response.data() + written, response.size() - written),
+                                     boost::asio::as_tuple(boost::asio::use_awaitable)),
+            deadline);
+        c->active_ = false;
+        if (!sent || std::get<0>(*sent)) {
+            fail_upgrade(c);
+            co_return;
+        }
+        upgraded(owner, c, accepted);
     }
 
     static boost::asio::awaitable<void> upgrade(connection_ptr c) {

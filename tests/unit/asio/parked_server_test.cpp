@@ -484,3 +484,76 @@ TEST(parked_server, large_messages_of_changing_sizes_arrive_whole_and_in_order) 
         co_await two.co_close();
     });
 }
+
+TEST(parked_server, accept_finishes_a_101_the_socket_did_not_take_at_once) {
+    // A response with many extra headers and a tiny send buffer: the first write takes only part
+    // of the 101, and the rest must follow (it used to fail the upgrade).
+    ended ends;
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type::options_type options;
+        for (int i = 0; i < 60; ++i)
+            options.accept.headers.emplace_back("X-Filler-" + std::to_string(i), std::string(150, 'f'));
+        server_type server(io.get_executor(), echo, std::ref(ends), options);
+        auto [a, b] = make_pair(io);
+        a.set_option(asio::socket_base::send_buffer_size(1));  // the kernel's minimum, a few KB
+        server.accept(std::move(a));
+        const auto url = *ws::parse_ws_url("ws://example.com/");
+        handshake_options client_options;
+        auto shook = co_await co_handshake(b, url, client_options);
+        EXPECT_TRUE(shook) << shook.message();
+        EXPECT_NE(shook.response_head.find("X-Filler-59"), std::string::npos);
+        ws_stream client(std::move(b), role::client, {}, shook.leftover);
+        std::string back;
+        EXPECT_FALSE(co_await client.co_write_text("after a long 101"));
+        EXPECT_TRUE(co_await client.co_read(back));
+        EXPECT_EQ(back, "after a long 101");
+        EXPECT_FALSE(co_await client.co_close());
+        co_await settle();
+        EXPECT_EQ(ends.reasons.size(), 1u);
+    });
+}
+
+TEST(parked_server, a_peer_that_keeps_sending_does_not_starve_the_others) {
+    // Connection A has 5,000 small messages queued and a tiny read buffer (hundreds of reads,
+    // all of which succeed at once); B's message arrives while A's worker is busy. The worker
+    // gives the scheduler a turn every 16 reads in a row, so B is served long before A's queue
+    // is empty (without that, B would wait for all 5,000).
+    std::size_t a_messages = 0;
+    std::size_t a_messages_when_b_came = 0;
+    local_socket* b_peer = nullptr;
+    const auto b_frame = wire_frame(opcode::text, true, "from b", 0x0a0b0c0d);
+    auto record = [&](const connection_ptr& c, websocket::message_view) -> asio::awaitable<void> {
+        if (c->state() == "a") {
+            if (++a_messages == 10)  // B's peer speaks now, while A's worker is busy
+                asio::write(*b_peer, asio::buffer(b_frame));
+        } else {
+            a_messages_when_b_came = a_messages;
+        }
+        co_return;
+    };
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type server(io.get_executor(), record);
+        auto [a, a_peer] = make_pair(io);
+        auto [b, b_peer_socket] = make_pair(io);
+        b_peer = &b_peer_socket;
+        std::vector<std::byte> flood;
+        for (int i = 0; i < 5000; ++i) {
+            const auto f = wire_frame(opcode::binary, true, "hi", 0x01020304);
+            flood.insert(flood.end(), f.begin(), f.end());
+        }
+        co_await write_raw(a_peer, flood);
+        websocket::stream_options tiny;
+        tiny.read_buffer_size = 140;  // about 17 messages per read
+        auto conn_b = server.serve(std::move(b), tiny, {});
+        conn_b->state() = "b";
+        auto conn_a = server.serve(std::move(a), tiny, {});
+        conn_a->state() = "a";
+        while (a_messages < 5000) {
+            asio::steady_timer t(io, 5ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    });
+    EXPECT_EQ(a_messages, 5000u);
+    EXPECT_GT(a_messages_when_b_came, 10u);
+    EXPECT_LT(a_messages_when_b_came, 2500u);
+}
