@@ -41,7 +41,14 @@ E2E_SIZES, E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT
 E2E_BINARY; squid: E2E_SQUID_SECONDS (2 s per echo run; 0 skips squid), E2E_SQUID_REPS (2),
 E2E_SQUID_CONNECTIONS (100), E2E_SQUID_SETUP (200 connections for the setup rate),
 E2E_SQUID_SIZES (20,1024); E2E_DOCS=0 leaves docs/bench/ alone.
-The default settings take about 9-11 minutes (the squid part about 1).
+Last, when liburing-dev is installed (it is skipped otherwise, or with E2E_URING=0): the same
+echo servers built with Asio on io_uring (meson -Dasio_backend=io_uring, in build-bench-uring/ or
+BURROW_BENCH_URING_DIR) against the epoll build, burrow/Beast/TCP, 100 connections, 20 B, 1 KiB
+and 64 KiB: messages/s, server CPU and system calls per message (E2E_URING_SECONDS (2),
+E2E_URING_REPS (2), E2E_URING_SIZES, E2E_URING_CONNECTIONS, E2E_URING_STRACE_SECONDS (1));
+E2E_ONLY_URING=1 runs only that comparison, into bench-results/uring/ (docs/bench/ untouched).
+The default settings take about 11-14 minutes (the squid part about 1, io_uring about 2.5 plus
+its build).
 An existing build dir keeps its other options (tests, examples); a new one is made without them.
 
 For numbers worth quoting, run on a quiet machine with frequency scaling off.
@@ -89,14 +96,36 @@ if [[ $mode == e2e ]]; then
                  bench/e2e/tcp-e2e-echo bench/e2e/beast-e2e-client)
     [[ -f /usr/include/websocketpp/server.hpp ]] && e2e_targets+=(bench/e2e/websocketpp-e2e-echo)
     ninja -C "$dir" "${e2e_targets[@]}"
-    mkdir -p bench-results
-    /usr/bin/python3 scripts/bench_e2e.py "$dir" --out bench-results
+    # The same echo servers with Asio on io_uring, compared with epoll after the race. Optional:
+    # without liburing (or with E2E_URING=0) the race runs as before.
+    e2e_args=()
+    if [[ ${E2E_URING:-1} != 0 ]]; then
+        burrow_ensure_packages "${BURROW_E2E_OPTIONAL_PACKAGES[@]}" || true
+        if pkg-config --exists liburing; then
+            udir=${BURROW_BENCH_URING_DIR:-build-bench-uring}
+            if [[ -f $udir/meson-private/coredata.dat ]]; then
+                meson setup --reconfigure "$udir" --wrap-mode=nodownload -Dbuildtype=release -Dasio_backend=io_uring \
+                    >/dev/null || meson setup --wipe "$udir" "${setup_args[@]}" -Dasio_backend=io_uring
+            else
+                meson setup "$udir" "${setup_args[@]}" -Dasio_backend=io_uring
+            fi
+            ninja -C "$udir" bench/e2e/burrow-e2e-echo bench/e2e/beast-e2e-echo bench/e2e/tcp-e2e-echo
+            e2e_args=(--uring-build "$udir")
+            # Only this comparison (to try it): no race, and docs/bench/ is left alone.
+            [[ ${E2E_ONLY_URING:-0} != 0 ]] && e2e_args+=(--only-uring)
+        else
+            echo "==> Asio on io_uring: skipped (liburing-dev is not installed; apt-get install liburing-dev)"
+        fi
+    fi
+    out=bench-results
+    [[ ${E2E_ONLY_URING:-0} != 0 ]] && out=bench-results/uring  # leave the last race's results alone
+    mkdir -p "$out"
+    /usr/bin/python3 scripts/bench_e2e.py "$dir" --out "$out" "${e2e_args[@]}"
     echo
-    rm -f bench-results/e2e.svg  # never copy a stale chart below
-    /usr/bin/python3 scripts/bench_e2e_table.py bench-results/e2e.json --markdown bench-results/e2e.md \
-        --svg bench-results/e2e.svg
-    echo "==> wrote bench-results/e2e.json, bench-results/e2e.md and bench-results/e2e.svg"
-    if [[ ${E2E_DOCS:-1} != 0 ]]; then
+    rm -f "$out/e2e.svg"  # never copy a stale chart below
+    /usr/bin/python3 scripts/bench_e2e_table.py "$out/e2e.json" --markdown "$out/e2e.md" --svg "$out/e2e.svg"
+    echo "==> wrote $out/e2e.json and $out/e2e.md$([[ -f $out/e2e.svg ]] && echo " and $out/e2e.svg")"
+    if [[ ${E2E_DOCS:-1} != 0 && ${E2E_ONLY_URING:-0} == 0 ]]; then
         mkdir -p docs/bench
         cp bench-results/e2e.md docs/bench/e2e.md
         [[ -f bench-results/e2e.svg ]] && cp bench-results/e2e.svg docs/bench/e2e.svg

@@ -395,7 +395,7 @@ def main():
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("# burrow end-to-end race\n\n" + text + "\n")
-    if a.svg and chart(doc, a.svg):
+    if a.svg and doc.get("runs") and chart(doc, a.svg):  # the chart is the race's (none with --only-uring)
         print(f"\n==> wrote {a.svg}")
 
 

@@ -51,6 +51,13 @@ BURROW_E2E_PACKAGES=(
     squid
 )
 
+# What scripts/bench.sh e2e uses when it can: liburing for the build with Asio on io_uring
+# (meson -Dasio_backend=io_uring) that the race compares with epoll. Without it that comparison
+# is skipped, nothing else.
+BURROW_E2E_OPTIONAL_PACKAGES=(
+    liburing-dev
+)
+
 # Everything scripts/bench.sh uses.
 BURROW_BENCH_PACKAGES=("${BURROW_BASE_PACKAGES[@]}" "${BURROW_E2E_PACKAGES[@]}")
 
