@@ -35,19 +35,41 @@ struct attempt {
     std::string message;
 };
 
+// An https:// proxy's side of one connection: TLS with the "proxy" certificate, then CONNECT.
+asio::awaitable<void> https_proxy_session(tcp::socket sock, ssl::context& ctx) {
+    ssl::stream<tcp::socket> s(std::move(sock), ctx);
+    if (!co_await co_tls_accept(s))
+        co_return;
+    std::string request;
+    co_await tls_connect_proxy(s, "HTTP/1.1 200 Connection established\r\n\r\n", request);
+}
+
 // `count` connect()s in a row with `options` to a wss echo server on 127.0.0.1 (the test CA's
-// "server" certificate), each sending one message and closing.
-std::vector<attempt> connect_times(int count, const connect_options& options) {
+// "server" certificate), each sending one message and closing; with `via_https_proxy`, through
+// an https:// proxy on 127.0.0.1 (the "proxy" certificate of proxy-ca).
+std::vector<attempt> connect_times(int count, connect_options options, bool via_https_proxy = false) {
     std::vector<attempt> out;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         auto server_ctx = tls_context_or_throw(make_server_context(tls_server_options("server")));
+        auto proxy_ctx = tls_context_or_throw(make_server_context(tls_server_options("proxy")));
         auto acceptor = tls_listen(io);
+        auto proxy_acceptor = tls_listen(io);
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
             for (;;) {
                 tls_result seen;
                 co_await tls_wss_echo_once(acceptor, server_ctx, seen);
             }
         }, asio::detached);
+        if (via_https_proxy) {
+            options.proxy = "https://localhost:" + std::to_string(tls_port(proxy_acceptor));
+            options.proxy_tls = tls_client_options("proxy-ca");
+            asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                for (;;) {
+                    auto sock = co_await proxy_acceptor.async_accept(asio::use_awaitable);
+                    asio::co_spawn(io, https_proxy_session(std::move(sock), proxy_ctx), asio::detached);
+                }
+            }, asio::detached);
+        }
         const std::string url = "wss://localhost:" + std::to_string(tls_port(acceptor)) + "/";
         for (int i = 0; i < count; ++i) {
             attempt a;
@@ -105,6 +127,21 @@ TEST(tls_context_cache, the_second_connect_with_the_same_options_reuses_the_cont
     EXPECT_EQ(after.builds - before.builds, 1u);
     EXPECT_EQ(after.reuses - before.reuses, 2u);
     EXPECT_EQ(after.entries, 1u);
+}
+
+TEST(tls_context_cache, connects_through_an_https_proxy_reuse_both_contexts) {
+    clear_tls_context_cache();
+    const auto before = stats();
+    const auto results = connect_times(3, wss_options(), true);
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+        EXPECT_TRUE(r.ok) << r.message;
+        EXPECT_TRUE(r.echoed);
+    }
+    const auto after = stats();
+    EXPECT_EQ(after.builds - before.builds, 2u);  // the proxy's and the server's
+    EXPECT_EQ(after.reuses - before.reuses, 4u);
+    EXPECT_EQ(after.entries, 2u);
 }
 
 TEST(tls_context_cache, the_same_settings_give_the_same_context_and_per_session_settings_do_not_matter) {
