@@ -427,6 +427,7 @@ private:
             if (mode == read_mode::frame_if_ready)
                 no_wait.emplace(return_instead_of_waiting_);
         }
+        std::size_t in_room = 0;  // payload bytes read past a header straight into the room
         for (;;) {
             if (finished_)
                 co_return finish_error_;  // the connection ended earlier: report how, again
@@ -454,70 +455,86 @@ private:
             // The common case inline (no keepalive, no close under way): one coroutine frame less
             // per read, so the frames of a read and a write fit Asio's per-thread frame cache.
             const std::span<std::byte> direct = direct_room(room);
-            if (!direct.empty()) {
-                give_back_read_buffer();  // it is empty; the next frame header takes one again
-                read_begin_ = read_end_ = 0;
-            }
-            if constexpr (can_wait_readable) {
-                if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
-                    if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
-                        co_return make_error_code(boost::asio::error::would_block);
-                    auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
-                                                               boost::asio::as_tuple(boost::asio::use_awaitable));
-                    if (wait_ec)
-                        co_return read_failed(wait_ec);
-                }
-            } else if (direct.empty()) {
-                (void)make_room(ev.need);
-            }
-            std::span<std::byte> space = direct;
-            if (direct.empty()) {
-                take_read_buffer();
-                space = std::span(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
-                // Large frames keep coming and the caller offers room for them: read just enough
-                // for the next header here, so that the payload lands in the caller's memory.
-                if (large_frames_ && !room.empty() && space.size() > header_read_size)
-                    space = space.first(header_read_size);
-            }
             std::size_t n = 0;
-            bool have_bytes = false;
-            if constexpr (can_try_at_once) {
-                // On a socket its owner put in non-blocking mode (parked_server does), read at once:
-                // when bytes are there this costs no operation and no trip through the scheduler.
-                // After max_reads_at_once such reads in a row one read goes through the scheduler,
-                // so that a peer that keeps sending cannot starve the other work of the thread.
-                if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
-                    boost::system::error_code ec;
-                    n = next_.read_some(boost::asio::buffer(space.data(), space.size()), ec);
-                    if (!ec) {
-                        ++reads_at_once_;
-                        have_bytes = true;
-                    } else {
-                        if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
-                            co_return read_failed(ec);
-                        last_read_filled_ = false;
-                        if (return_instead_of_waiting_ && read_begin_ == read_end_) {
-                            give_back_read_buffer();  // a wake-up without bytes: park again
+            BOOST_ASSERT(in_room == 0 || !direct.empty());
+            if (in_room != 0) {
+                n = std::exchange(in_room, 0);  // already there: read past the header just parsed
+            } else {
+                if (!direct.empty()) {
+                    give_back_read_buffer();  // it is empty; the next frame header takes one again
+                    read_begin_ = read_end_ = 0;
+                }
+                if constexpr (can_wait_readable) {
+                    if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
+                        if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
                             co_return make_error_code(boost::asio::error::would_block);
+                        auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
+                                                                   boost::asio::as_tuple(boost::asio::use_awaitable));
+                        if (wait_ec)
+                            co_return read_failed(wait_ec);
+                    }
+                } else if (direct.empty()) {
+                    (void)make_room(ev.need);
+                }
+                // What the read fills: `direct`, or the read buffer's free space, or (while large
+                // frames keep coming, when the caller offers room) just the next frame's header in the
+                // read buffer and its payload straight in the room, with one scatter read.
+                std::array<boost::asio::mutable_buffer, 2> space{boost::asio::buffer(direct.data(), direct.size()),
+                                                                 boost::asio::mutable_buffer()};
+                if (direct.empty()) {
+                    take_read_buffer();
+                    space[0] = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
+                    if (large_frames_ && read_end_ == 0 && reader_.payload_remaining() == 0 && !room.empty()) {
+                        const std::size_t head = expected_header_size();
+                        space[0] = boost::asio::buffer(read_buffer_, head);
+                        space[1] = boost::asio::buffer(room.data(), std::min(room.size(), read_buffer_size_ - head));
+                    }
+                }
+                const std::size_t offered = space[0].size() + space[1].size();
+                bool have_bytes = false;
+                if constexpr (can_try_at_once) {
+                    // On a socket its owner put in non-blocking mode (parked_server does), read at once:
+                    // when bytes are there this costs no operation and no trip through the scheduler.
+                    // After max_reads_at_once such reads in a row one read goes through the scheduler,
+                    // so that a peer that keeps sending cannot starve the other work of the thread.
+                    if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
+                        boost::system::error_code ec;
+                        n = next_.read_some(space, ec);
+                        if (!ec) {
+                            ++reads_at_once_;
+                            have_bytes = true;
+                        } else {
+                            if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
+                                co_return read_failed(ec);
+                            last_read_filled_ = false;
+                            if (return_instead_of_waiting_ && read_begin_ == read_end_) {
+                                give_back_read_buffer();  // a wake-up without bytes: park again
+                                co_return make_error_code(boost::asio::error::would_block);
+                            }
                         }
                     }
                 }
-            }
-            if (!have_bytes) {
-                reads_at_once_ = 0;
-                auto [ec, got] = co_await next_.async_read_some(boost::asio::buffer(space.data(), space.size()),
-                                                                boost::asio::as_tuple(boost::asio::use_awaitable));
-                if (ec)
-                    co_return read_failed(ec);
-                n = got;
-            }
-            if (direct.empty()) {
-                note_read(n, space.size());
-                continue;
+                if (!have_bytes) {
+                    reads_at_once_ = 0;
+                    auto [ec, got] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+                    if (ec)
+                        co_return read_failed(ec);
+                    n = got;
+                }
+                if (direct.empty()) {
+                    const std::size_t in_buffer = std::min(n, space[0].size());
+                    note_read(in_buffer, space[0].size());
+                    last_read_filled_ = n == offered;
+                    if (n > in_buffer)
+                        in_room = place_spill(room, n - in_buffer);
+                    continue;
+                }
+                last_read_filled_ = n == offered;
             }
             // Payload received in place: the reader unmasks and validates it there.
-            last_read_filled_ = n == space.size();
-            const auto piece = reader_.next(space.first(n));
+            const auto piece = reader_.next(direct.first(n));
+            if (piece.message_end)
+                last_read_filled_ = false;  // it asked for the rest of the message: nothing says more is there
             BOOST_ASSERT(piece.status != ws::read_status::data || piece.consumed == n);
             if (piece.status == ws::read_status::error)
                 co_return co_await fail(piece.err);
@@ -525,6 +542,34 @@ private:
                 large_frames_ = true;  // only large frames are received in place
             co_return frame_piece{piece.op, piece.payload, piece.message_start, piece.frame_end, piece.message_end};
         }
+    }
+
+    // The header size of a frame like the last data frame (same length class, masked when we
+    // are the server): what a scatter read puts in the read buffer before the room.
+    std::size_t expected_header_size() const noexcept {
+        const std::uint64_t length = reader_.frame_size();
+        return 2 + (length < 126 ? 0 : length <= 0xffff ? 2 : 8) + (role_ == role::server ? 4 : 0);
+    }
+
+    // After a scatter read put `spilled` bytes at the front of the caller's room, past the bytes
+    // in the read buffer: when those bytes are exactly one data frame's header, of a frame that
+    // direct_room will receive in place, the spill is that frame's first payload bytes and stays
+    // where it is (returns its size: read_piece hands it out as the next piece). Otherwise (a
+    // header of another size, a control frame, a small frame, too little room) it is copied
+    // behind the read buffer's bytes and parsed from there (returns 0). The room is only valid
+    // during this read, so nothing is left in it either way.
+    std::size_t place_spill(std::span<const std::byte> room, std::size_t spilled) noexcept {
+        const auto buffered = std::span<const std::byte>(read_buffer_ + read_begin_, read_end_ - read_begin_);
+        const ws::frame_rules rules{reader_.options().receiver, reader_.options().allow_rsv1, false, false};
+        ws::frame_header h;
+        const auto parsed = ws::parse_frame_header(buffered, rules, h);
+        if (parsed.status == ws::header_status::complete && parsed.size == buffered.size() && !ws::is_control(h.op) &&
+            h.payload_length >= direct_read_min && h.payload_length >= spilled &&
+            room.size() >= std::min<std::uint64_t>(h.payload_length, direct_read_min))
+            return spilled;  // direct_room(room) will be room.first(>= spilled) once the header is parsed
+        std::memcpy(read_buffer_ + read_end_, room.data(), spilled);  // fits: see read_piece
+        read_end_ += spilled;
+        return 0;
     }
 
     // True when read_piece received the piece's payload straight into `room`.
@@ -915,14 +960,13 @@ private:
     bool close_received_ = false;
     bool finished_ = false;
     bool last_read_filled_ = false;
-    bool large_frames_ = false;       // the last data frame was large: read headers in small reads
+    bool large_frames_ = false;       // the last data frame was large: scatter-read the next header
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it
-    // offers some); while frames that large keep coming, reads meant for the next
-    // header read at most header_read_size bytes, so little payload is copied out of the buffer.
+    // offers some); while frames that large keep coming, the read for the next header puts only
+    // the header in the read buffer and the payload behind it in the room (a scatter read).
     static constexpr std::size_t direct_read_min = 4096;
-    static constexpr std::size_t header_read_size = 4096;
 };
 
 } // namespace burrow::websocket

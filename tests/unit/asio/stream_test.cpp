@@ -711,3 +711,46 @@ TEST(stream, steady_large_messages_into_a_vector_a_string_and_a_fixed_buffer) {
         EXPECT_EQ(pongs, 3u);
     });
 }
+
+TEST(stream, after_a_large_frame_the_next_ones_payload_is_read_into_the_room_with_its_header) {
+    // Once large frames come, the read for the next header is a scatter read: the header into the
+    // stream's buffer, the payload behind it straight into the room, so even the first piece of
+    // the next large message is in place. Then a small message and a ping still parse.
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream server(std::move(a), role::server);
+        const std::string first = patterned(100'000, 1), second = patterned(90'000, 2);
+        co_await write_raw(b, wire_frame(opcode::binary, true, first, 0x01010101));
+        std::vector<std::byte> message;
+        auto r = co_await server.co_read(message);
+        EXPECT_TRUE(r);
+        EXPECT_EQ(as_string(message), first);
+        co_await write_raw(b, wire_frame(opcode::binary, true, second, 0x02020202));
+        std::vector<std::byte> room(second.size());
+        auto piece = co_await server.co_read_frame(room);
+        EXPECT_TRUE(piece);
+        if (!piece)
+            co_return;
+        EXPECT_TRUE(piece->message_start);
+        EXPECT_EQ(piece->payload.data(), room.data());
+        std::size_t filled = piece->payload.size();
+        while (filled < second.size()) {
+            piece = co_await server.co_read_frame(std::span(room).subspan(filled));
+            EXPECT_TRUE(piece);
+            if (!piece)
+                co_return;
+            filled += piece->payload.size();
+        }
+        EXPECT_EQ(as_string(room), second);
+        // A ping and a small message after large ones (headers of other sizes than predicted).
+        auto tail = wire_frame(opcode::ping, true, "p", 0x03030303);
+        const auto small = wire_frame(opcode::text, true, "small", 0x04040404);
+        tail.insert(tail.end(), small.begin(), small.end());
+        co_await write_raw(b, tail);
+        r = co_await server.co_read(message);
+        EXPECT_TRUE(r);
+        EXPECT_EQ(as_string(message), "small");
+        auto pong = co_await read_wire_frame(b);
+        EXPECT_TRUE(pong && pong->header.op == opcode::pong);
+    });
+}
