@@ -66,6 +66,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace burrow::websocket {
@@ -79,7 +80,8 @@ struct stream_options {
     std::uint64_t max_message_size = 64 * 1024 * 1024;
     /// Receive buffer. Payload pieces handed out by co_read_frame are at most this long.
     std::size_t read_buffer_size = 64 * 1024;
-    /// Client masking buffer: a client writes its payload masked in chunks of this size.
+    /// Client masking buffer: a client writes its payload masked in chunks of this size (the
+    /// frame header comes on top, so a payload of exactly this size goes out in one write).
     std::size_t write_buffer_size = 64 * 1024;
     /// co_write splits larger messages into frames of this size (0: never).
     std::size_t max_frame_size = 0;
@@ -129,7 +131,8 @@ public:
         , on_control_(options.on_control ? std::make_unique<control_observer>(options.on_control) : nullptr)
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
         , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
-        , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256))
+        , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256) +
+                                                                     ws::max_frame_header_size)
                                     : nullptr) {
         add_leftover(leftover);
     }
@@ -499,7 +502,8 @@ private:
                     // so that a peer that keeps sending cannot starve the other work of the thread.
                     if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
                         boost::system::error_code ec;
-                        n = next_.read_some(space, ec);
+                        // One buffer when there is no room behind it (recv rather than recvmsg).
+                        n = space[1].size() == 0 ? next_.read_some(space[0], ec) : next_.read_some(space, ec);
                         if (!ec) {
                             ++reads_at_once_;
                             have_bytes = true;
@@ -516,10 +520,13 @@ private:
                 }
                 if (!have_bytes) {
                     reads_at_once_ = 0;
-                    auto [ec, got] = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
+                    boost::system::error_code ec;
+                    if (space[1].size() == 0)
+                        std::tie(ec, n) = co_await next_.async_read_some(space[0], boost::asio::as_tuple(boost::asio::use_awaitable));
+                    else
+                        std::tie(ec, n) = co_await next_.async_read_some(space, boost::asio::as_tuple(boost::asio::use_awaitable));
                     if (ec)
                         co_return read_failed(ec);
-                    n = got;
                 }
                 if (direct.empty()) {
                     const std::size_t in_buffer = std::min(n, space[0].size());
@@ -904,9 +911,13 @@ private:
         std::uint32_t key = h.mask_key;
         do {
             const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
-            if (n != 0)  // an empty payload may have no data pointer at all
-                std::memcpy(buffer.data() + used, payload.data() + sent, n);
-            key = ws::apply_mask(std::span(buffer).subspan(used, n), key);
+            // Copy and mask in L1-sized blocks, so the masking pass finds the bytes still in cache.
+            for (std::size_t done = 0; done < n;) {
+                const std::size_t block = std::min<std::size_t>(n - done, 8 * 1024);
+                std::memcpy(buffer.data() + used + done, payload.data() + sent + done, block);
+                key = ws::apply_mask(std::span(buffer).subspan(used + done, block), key);
+                done += block;
+            }
             auto [ec, written] =
                 co_await boost::asio::async_write(next_, boost::asio::buffer(buffer.data(), used + n), as_tuple(use_awaitable));
             if (ec)
