@@ -370,7 +370,7 @@ private:
                     while (!message_end) {
                         const std::uint64_t pending = ws.payload_remaining();
                         if (w.message.size() - filled < pending)
-                            w.message.resize(filled + static_cast<std::size_t>(pending));
+                            w.message.resize(burrow::detail::grown_room(w.message.size(), filled, pending));
                         room = std::span(w.message).subspan(filled);
                         auto more = co_await ws.co_read_frame(room);
                         if (!more) {

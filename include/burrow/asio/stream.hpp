@@ -33,6 +33,7 @@
 #include <burrow/asio/detail/buffer_pool.hpp>
 #include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/detail/end_of_stream.hpp>
+#include <burrow/asio/detail/room_growth.hpp>
 #include <burrow/asio/detail/teardown.hpp>
 #include <burrow/asio/detail/write_gate.hpp>
 #include <burrow/config.hpp>
@@ -205,7 +206,8 @@ public:
         return read_piece(read_mode::frame_if_ready);
     }
 
-    /// co_read_frame, offering `room` for the payload: the bytes of a large frame's payload (a
+    /// co_read_frame, offering `room` for the payload (all of it is scratch space during the call,
+    /// also when the piece returned is not in it): the bytes of a large frame's payload (a
     /// frame of 4 KiB or more) that have not arrived yet are received straight into `room` (up to
     /// its size) and unmasked and validated there, and the piece's payload then starts at
     /// room.data(); any other piece is a view of the stream's buffer as usual. For readers that
@@ -286,7 +288,7 @@ public:
             for (;;) {
                 const std::uint64_t pending = reader_.payload_remaining();
                 if (pending >= direct_read_min && out.size() - filled < pending)
-                    out.resize(filled + static_cast<std::size_t>(pending));
+                    out.resize(detail::grown_room(out.size(), filled, pending));
                 const std::span<std::byte> room(reinterpret_cast<std::byte*>(out.data()) + filled, out.size() - filled);
                 auto piece = co_await read_piece(read_mode::in_message, room);
                 if (!piece)
@@ -450,7 +452,9 @@ private:
             case ws::read_status::error: co_return co_await fail(ev.err);
             case ws::read_status::need_more: break;
             }
-            if (!plain_read()) {
+            // (Bytes a scatter read left in the room are handed out first, also when a close
+            // started meanwhile: the room is gone once this call returns.)
+            if (!plain_read() && in_room == 0) {
                 if (auto ec = co_await fill(ev.need))
                     co_return ec;
                 continue;
@@ -487,7 +491,7 @@ private:
                 if (direct.empty()) {
                     take_read_buffer();
                     space[0] = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
-                    if (large_frames_ && read_end_ == 0 && reader_.payload_remaining() == 0 && !room.empty()) {
+                    if (large_frames_ && read_end_ == 0 && reader_.payload_remaining() == 0 && room.size() >= direct_read_min) {
                         const std::size_t head = expected_header_size();
                         space[0] = boost::asio::buffer(read_buffer_, head);
                         space[1] = boost::asio::buffer(room.data(), std::min(room.size(), read_buffer_size_ - head));
