@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
 
 using namespace burrow;
@@ -558,6 +559,39 @@ std::string patterned(std::size_t size, char salt) {
     return s;
 }
 
+// Reads frames from the raw peer until `expected` pongs (the answers to its pings) arrived.
+asio::awaitable<void> read_pongs(local_socket& peer, std::size_t expected, std::size_t& pongs) {
+    while (pongs < expected) {
+        auto f = co_await read_wire_frame(peer);
+        if (!f)
+            co_return;
+        EXPECT_EQ(f->header.op, opcode::pong);
+        ++pongs;
+    }
+}
+
+// co_read of each kind: into a vector, a string or a fixed buffer, each reused across messages.
+struct whole_message_reads {
+    std::vector<std::byte> as_vector;
+    std::string as_text;
+    std::vector<std::byte> fixed = std::vector<std::byte>(400'000);
+
+    // The next message through co_read into the vector (how == 0), the string (1) or the fixed
+    // buffer (2); nullopt when the read failed.
+    asio::awaitable<std::optional<std::string>> read(ws_stream& s, std::size_t how) {
+        if (how == 0) {
+            auto r = co_await s.co_read(as_vector);
+            co_return r ? std::optional(as_string(as_vector)) : std::nullopt;
+        }
+        if (how == 1) {
+            auto r = co_await s.co_read(as_text);
+            co_return r ? std::optional(as_text) : std::nullopt;
+        }
+        auto r = co_await s.co_read(std::span(fixed));
+        co_return r ? std::optional(as_string(std::span(fixed).first(r->size))) : std::nullopt;
+    }
+};
+
 } // namespace
 
 TEST(stream, a_large_payload_that_has_not_arrived_is_received_straight_into_the_room) {
@@ -675,40 +709,17 @@ TEST(stream, steady_large_messages_into_a_vector_a_string_and_a_fixed_buffer) {
             }
         }
         std::size_t pongs = 0;
-        auto drain_pongs = [&]() -> asio::awaitable<void> {
-            while (pongs < 3) {
-                auto f = co_await read_wire_frame(b);
-                if (!f)
-                    co_return;
-                EXPECT_EQ(f->header.op, opcode::pong);
-                ++pongs;
-            }
-        };
         auto reads = [&]() -> asio::awaitable<void> {
-            std::vector<std::byte> as_vector;
-            std::string as_string_;
-            std::vector<std::byte> fixed(400'000);
+            whole_message_reads readers;
             for (std::size_t i = 0; i < sizes.size(); ++i) {
                 SCOPED_TRACE(i);
-                std::string got;
-                if (i % 3 == 0) {
-                    auto r = co_await server.co_read(as_vector);
-                    EXPECT_TRUE(r);
-                    got = as_string(as_vector);
-                } else if (i % 3 == 1) {
-                    auto r = co_await server.co_read(as_string_);
-                    EXPECT_TRUE(r);
-                    got = as_string_;
-                } else {
-                    auto r = co_await server.co_read(std::span(fixed));
-                    EXPECT_TRUE(r);
-                    got = r ? as_string(std::span(fixed).first(r->size)) : "";
-                }
-                EXPECT_EQ(got.size(), sent[i].size());
-                EXPECT_TRUE(got == sent[i]);
+                auto got = co_await readers.read(server, i % 3);
+                EXPECT_TRUE(got);
+                EXPECT_EQ(got.value_or("").size(), sent[i].size());
+                EXPECT_TRUE(got.value_or("") == sent[i]);
             }
         };
-        co_await (reads() && write_raw(b, wire, 9000) && drain_pongs());
+        co_await (reads() && write_raw(b, wire, 9000) && read_pongs(b, 3, pongs));
         EXPECT_EQ(pongs, 3u);
     });
 }
@@ -808,41 +819,19 @@ TEST(stream, random_message_streams_arrive_intact_whatever_the_reads_and_rooms) 
                 a.non_blocking(true);  // reads are tried at once (parked_server's sockets)
             ws_stream reader(std::move(a), receiver, o);
             std::size_t pongs = 0;
-            auto drain_pongs = [&]() -> asio::awaitable<void> {
-                while (pongs < pings) {
-                    auto f = co_await read_wire_frame(b);
-                    if (!f)
-                        co_return;
-                    EXPECT_EQ(f->header.op, opcode::pong);
-                    ++pongs;
-                }
-            };
             auto reads = [&]() -> asio::awaitable<void> {
-                std::vector<std::byte> as_vector;
-                std::string as_text;
-                std::vector<std::byte> fixed(250'000);
+                whole_message_reads readers;
                 for (std::size_t i = 0; i < sent.size(); ++i) {
                     SCOPED_TRACE(i);
                     std::string got;
                     bool ok = true;
                     switch (i % 5) {
-                    case 0: {
-                        auto r = co_await reader.co_read(as_vector);
-                        ok = static_cast<bool>(r);
-                        got = as_string(as_vector);
-                        break;
-                    }
-                    case 1: {
-                        auto r = co_await reader.co_read(as_text);
-                        ok = static_cast<bool>(r);
-                        got = as_text;
-                        break;
-                    }
+                    case 0:
+                    case 1:
                     case 2: {
-                        auto r = co_await reader.co_read(std::span(fixed));
-                        ok = static_cast<bool>(r);
-                        if (r)
-                            got = as_string(std::span(fixed).first(r->size));
+                        auto whole = co_await readers.read(reader, i % 5);
+                        ok = whole.has_value();
+                        got = whole.value_or("");
                         break;
                     }
                     case 3:
@@ -885,7 +874,7 @@ TEST(stream, random_message_streams_arrive_intact_whatever_the_reads_and_rooms) 
                     EXPECT_TRUE(got == sent[i]);
                 }
             };
-            co_await (reads() && write_raw(b, wire, pick(1000, 70'000)) && drain_pongs());
+            co_await (reads() && write_raw(b, wire, pick(1000, 70'000)) && read_pongs(b, pings, pongs));
             EXPECT_EQ(pongs, pings);
         });
     }
