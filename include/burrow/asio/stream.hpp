@@ -442,8 +442,6 @@ private:
             read_begin_ += ev.consumed;
             switch (ev.status) {
             case ws::read_status::data:
-                if (ev.frame_end)
-                    large_frames_ = reader_.frame_size() >= direct_read_min;
                 co_return frame_piece{ev.op, ev.payload, ev.message_start, ev.frame_end, ev.message_end};
             case ws::read_status::control:
                 if (auto ec = co_await on_control(ev.op, ev.payload))
@@ -491,7 +489,9 @@ private:
                 if (direct.empty()) {
                     take_read_buffer();
                     space[0] = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
-                    if (large_frames_ && read_end_ == 0 && reader_.payload_remaining() == 0 && room.size() >= direct_read_min) {
+                    // (At a frame boundary, frame_size() is the last data frame's.)
+                    if (reader_.frame_size() >= direct_read_min && read_end_ == 0 && reader_.payload_remaining() == 0 &&
+                        room.size() >= direct_read_min) {
                         const std::size_t head = expected_header_size();
                         space[0] = boost::asio::buffer(read_buffer_, head);
                         space[1] = boost::asio::buffer(room.data(), std::min(room.size(), read_buffer_size_ - head));
@@ -532,15 +532,16 @@ private:
                     if (ec)
                         co_return read_failed(ec);
                 }
+                // A read that filled all it was offered probably left more behind: read again at
+                // once next time instead of waiting for readability.
+                last_read_filled_ = n == offered;
                 if (direct.empty()) {
                     const std::size_t in_buffer = std::min(n, space[0].size());
-                    note_read(in_buffer, space[0].size());
-                    last_read_filled_ = n == offered;
-                    if (n > in_buffer)
+                    read_end_ += in_buffer;
+                    if (n > in_buffer)  // the rest went past the buffer, into the room
                         in_room = place_spill(room, n - in_buffer);
                     continue;
                 }
-                last_read_filled_ = n == offered;
             }
             // Payload received in place: the reader unmasks and validates it there.
             const auto piece = reader_.next(direct.first(n));
@@ -549,8 +550,6 @@ private:
             BOOST_ASSERT(piece.status != ws::read_status::data || piece.consumed == n);
             if (piece.status == ws::read_status::error)
                 co_return co_await fail(piece.err);
-            if (piece.frame_end)
-                large_frames_ = true;  // only large frames are received in place
             co_return frame_piece{piece.op, piece.payload, piece.message_start, piece.frame_end, piece.message_end};
         }
     }
@@ -975,7 +974,6 @@ private:
     bool close_received_ = false;
     bool finished_ = false;
     bool last_read_filled_ = false;
-    bool large_frames_ = false;       // the last data frame was large: scatter-read the next header
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it
