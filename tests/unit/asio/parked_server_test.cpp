@@ -42,7 +42,26 @@ struct ended {
         EXPECT_TRUE(c->ended());
         reasons.push_back(ec);
     }
+    // The connection ended exactly once, with `expected`.
+    void expect_once(boost::system::error_code expected) const {
+        EXPECT_EQ(reasons.size(), 1u);
+        if (!reasons.empty()) {
+            EXPECT_EQ(reasons[0], expected);
+        }
+    }
 };
+
+// A connection served by `server` (default options) and the client stream at its other end.
+struct served_connection {
+    connection_ptr conn;
+    ws_stream client;
+};
+
+served_connection serve_a_client(asio::io_context& io, server_type& server) {
+    auto [a, b] = make_pair(io);
+    const websocket::stream_options options;
+    return {server.serve(std::move(a), options, {}), ws_stream(std::move(b), role::client)};
+}
 
 // Lets the io_context run queued work (the worker parks the connection after the echo went out).
 asio::awaitable<void> settle() {
@@ -56,10 +75,7 @@ TEST(parked_server, parks_between_messages_and_wakes_on_bytes) {
     ended ends;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         server_type server(io.get_executor(), echo, std::ref(ends));
-        auto [a, b] = make_pair(io);
-        const websocket::stream_options options;
-        auto conn = server.serve(std::move(a), options, {});
-        ws_stream client(std::move(b), role::client);
+        auto [conn, client] = serve_a_client(io, server);
         EXPECT_TRUE(conn->parked());
         EXPECT_EQ(server.workers(), 0u);  // nothing arrived yet: no coroutine for the connection
         std::string back;
@@ -166,10 +182,7 @@ TEST(parked_server, peer_closes_while_parked) {
     ended ends;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         server_type server(io.get_executor(), echo, std::ref(ends));
-        auto [a, b] = make_pair(io);
-        const websocket::stream_options options;
-        auto conn = server.serve(std::move(a), options, {});
-        ws_stream client(std::move(b), role::client);
+        auto [conn, client] = serve_a_client(io, server);
         const std::string_view reason = "bye";
         EXPECT_FALSE(co_await client.co_close(ws::close_code::going_away, reason));
         co_await settle();
@@ -177,10 +190,7 @@ TEST(parked_server, peer_closes_while_parked) {
         EXPECT_FALSE(conn->ws().is_open());
         EXPECT_EQ(conn->ws().peer_close_code(), ws::close_code::going_away);
         EXPECT_EQ(conn->ws().peer_close_reason(), "bye");
-        EXPECT_EQ(ends.reasons.size(), 1u);
-        if (!ends.reasons.empty()) {
-            EXPECT_EQ(ends.reasons[0], error::closed);
-        }
+        ends.expect_once(error::closed);
     });
 }
 
@@ -194,10 +204,7 @@ TEST(parked_server, peer_drops_tcp_while_parked) {
         b.close();
         co_await settle();
         EXPECT_TRUE(conn->ended());
-        EXPECT_EQ(ends.reasons.size(), 1u);
-        if (!ends.reasons.empty()) {
-            EXPECT_EQ(ends.reasons[0], error::connection_lost);
-        }
+        ends.expect_once(error::connection_lost);
     });
 }
 
@@ -205,10 +212,7 @@ TEST(parked_server, server_closes_a_parked_connection) {
     ended ends;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         server_type server(io.get_executor(), echo, std::ref(ends));
-        auto [a, b] = make_pair(io);
-        const websocket::stream_options options;
-        auto conn = server.serve(std::move(a), options, {});
-        ws_stream client(std::move(b), role::client);
+        auto [conn, client] = serve_a_client(io, server);
         std::string back;
         EXPECT_FALSE(co_await client.co_write_text("one"));
         EXPECT_TRUE(co_await client.co_read(back));
@@ -221,10 +225,7 @@ TEST(parked_server, server_closes_a_parked_connection) {
         EXPECT_EQ(client.peer_close_code(), ws::close_code::going_away);
         co_await settle();
         EXPECT_TRUE(conn->ended());
-        EXPECT_EQ(ends.reasons.size(), 1u);
-        if (!ends.reasons.empty()) {
-            EXPECT_EQ(ends.reasons[0], error::closed);  // a completed close handshake
-        }
+        ends.expect_once(error::closed);  // a completed close handshake
         server.close(conn);  // after the end: nothing happens
         EXPECT_EQ(ends.reasons.size(), 1u);
     });
@@ -238,10 +239,7 @@ TEST(parked_server, handler_closing_ends_the_connection) {
             (void)co_await c->ws().co_close(ws::close_code::policy_violation, reason);
         };
         server_type server(io.get_executor(), close_on_message, std::ref(ends));
-        auto [a, b] = make_pair(io);
-        const websocket::stream_options options;
-        auto conn = server.serve(std::move(a), options, {});
-        ws_stream client(std::move(b), role::client);
+        auto [conn, client] = serve_a_client(io, server);
         EXPECT_FALSE(co_await client.co_write_text("x"));
         std::string back;
         auto r = co_await client.co_read(back);
@@ -415,10 +413,7 @@ TEST(parked_server, on_open_closing_the_connection_hands_it_to_one_worker) {
         EXPECT_EQ(client.peer_close_code(), ws::close_code::going_away);
         co_await settle();
         EXPECT_EQ(server.workers(), 1u);  // not two workers closing the same stream
-        EXPECT_EQ(ends.reasons.size(), 1u);
-        if (!ends.reasons.empty()) {
-            EXPECT_EQ(ends.reasons[0], error::closed);
-        }
+        ends.expect_once(error::closed);
     });
 }
 
@@ -426,10 +421,7 @@ TEST(parked_server, a_failed_write_in_the_handler_ends_with_its_error_not_closed
     ended ends;
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         server_type server(io.get_executor(), echo, std::ref(ends));
-        auto [a, b] = make_pair(io);
-        const websocket::stream_options options;
-        auto conn = server.serve(std::move(a), options, {});
-        ws_stream client(std::move(b), role::client);
+        auto [conn, client] = serve_a_client(io, server);
         EXPECT_FALSE(co_await client.co_write_text("into the void"));
         client.next_layer().close();  // gone before the echo: the handler's write fails
         co_await settle();
