@@ -3,10 +3,11 @@
 // and the accept loop on one single-threaded io_context (concurrency hint 1) that spawns one
 // session coroutine per connection. Each coroutine server only writes its session.
 // The websocketpp server is built as C++17 (websocketpp 0.8 does not compile as C++20) and uses
-// only the command line part: the coroutine part needs C++20.
+// only the command line part: the coroutine part needs C++20. The raw epoll server defines
+// BURROW_E2E_NO_ASIO to take only the command line part too (no Asio anywhere in it).
 #pragma once
 
-#if __cplusplus >= 202002L
+#if __cplusplus >= 202002L && !defined(BURROW_E2E_NO_ASIO)
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -49,7 +50,7 @@ inline void announce(const listen_address& a, std::uint16_t bound_port) {
     std::cout << "listening on " << a.host << ":" << bound_port << std::endl;
 }
 
-#if __cplusplus >= 202002L
+#if __cplusplus >= 202002L && !defined(BURROW_E2E_NO_ASIO)
 // One connection's coroutine. A plain function pointer, not a callable object: a class-type
 // argument of a coroutine is what GCC 12.2 destroys twice when it is a temporary.
 using session_function = boost::asio::awaitable<void> (*)(boost::asio::ip::tcp::socket);
