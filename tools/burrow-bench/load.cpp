@@ -4,6 +4,11 @@
 // loop (send up to `pipeline` messages, then one more per echo) or the open loop (a writer on a
 // fixed schedule and a reader; the round trip is measured from the *intended* send time, so a
 // stalled server cannot hide its stall: no coordinated omission).
+// The closed loop batches its writes: a send only queues the message, and the queue goes out in
+// one write before a read has to wait. So the `pipeline` first messages leave in one write, and
+// later the replacements for all the echoes one read brought; with pipeline 1 it is one write per
+// message as without batching. Both transports batch alike (WebSocket: the stream's cork(); raw
+// TCP: tcp_channel's output buffer), so the tcp:// baselines see the same bursts as the servers.
 #include "load.hpp"
 
 #include <burrow/asio/connect_via_proxy.hpp>
@@ -31,9 +36,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -166,11 +173,20 @@ void count_echo(worker& w, clock::time_point sent, clock::time_point now) {
 }
 
 // The two transports behind one interface: a WebSocket stream (over TCP or TLS), or raw TCP (the
-// baseline: S bytes out, S bytes back).
+// baseline: S bytes out, S bytes back). batch_writes() makes send() queue and receive() write the
+// queue before it waits for the peer (closed loop only: in the open loop the reader is already
+// waiting when the writer sends, so nothing would flush the queue).
 template <class NextLayer>
 struct ws_channel {
     websocket::stream<NextLayer> ws;
     ws::opcode type;
+    // True when burrow's stream has write batching (cork); without it the WebSocket side sends
+    // each message at once.
+    static constexpr bool can_batch = requires(websocket::stream<NextLayer>& s) { s.cork(); };
+    void batch_writes() {
+        if constexpr (can_batch)
+            ws.cork();  // the stream flushes by itself before a read waits, and with the Close
+    }
     asio::awaitable<boost::system::error_code> send(std::span<const std::byte> p) { return ws.co_write(p, type); }
     asio::awaitable<boost::system::error_code> receive() {
         for (;;) {
@@ -185,16 +201,56 @@ struct ws_channel {
     bool reading_closed(const boost::system::error_code& ec) const { return ec == burrow::error::closed; }
 };
 
+// Raw TCP: a message is `message_size` bytes. Reads take whatever has arrived (up to 64 KiB or
+// one message, whichever is larger) and hand it out one message at a time, as the WebSocket
+// stream does with its read buffer; sends queue while batching, like a corked stream.
 struct tcp_channel {
     tcp::socket socket;
-    std::vector<std::byte> in;
+    std::size_t message_size;
+    std::vector<std::byte> in;  // received bytes: [in_begin, in_end) not handed out yet
+    std::size_t in_begin = 0;
+    std::size_t in_end = 0;
+    std::vector<std::byte> out;  // messages queued while batching
+    bool batching = false;
+
+    tcp_channel(tcp::socket s, std::size_t size)
+        : socket(std::move(s)), message_size(size), in(std::max<std::size_t>(size, 64 * 1024)) {}
+    void batch_writes() { batching = true; }
     asio::awaitable<boost::system::error_code> send(std::span<const std::byte> p) {
+        if (batching) {
+            out.insert(out.end(), p.begin(), p.end());
+            co_return boost::system::error_code{};
+        }
         auto [ec, n] = co_await asio::async_write(socket, asio::buffer(p.data(), p.size()), asio::as_tuple(asio::use_awaitable));
         co_return ec;
     }
-    asio::awaitable<boost::system::error_code> receive() {
-        auto [ec, n] = co_await asio::async_read(socket, asio::buffer(in), asio::as_tuple(asio::use_awaitable));
+    // Writes the queued messages (one write).
+    asio::awaitable<boost::system::error_code> flush() {
+        if (out.empty())
+            co_return boost::system::error_code{};
+        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
+        out.clear();
         co_return ec;
+    }
+    asio::awaitable<boost::system::error_code> receive() {
+        while (in_end - in_begin < message_size) {
+            if (in.size() - in_begin < message_size) {  // no room behind for the rest: move it to the front
+                std::memmove(in.data(), in.data() + in_begin, in_end - in_begin);
+                in_end -= in_begin;
+                in_begin = 0;
+            }
+            if (auto ec = co_await flush())  // the queue goes out before the read waits
+                co_return ec;
+            auto [ec, n] = co_await socket.async_read_some(asio::buffer(in.data() + in_end, in.size() - in_end),
+                                                           asio::as_tuple(asio::use_awaitable));
+            if (ec)
+                co_return ec;
+            in_end += n;
+        }
+        in_begin += message_size;
+        if (in_begin == in_end)
+            in_begin = in_end = 0;
+        co_return boost::system::error_code{};
     }
     asio::awaitable<boost::system::error_code> close() {
         boost::system::error_code ignored;
@@ -212,6 +268,7 @@ asio::awaitable<void> closed_loop(worker& w, Channel& ch) {
     const auto& o = w.shared.options;
     send_times times(o.pipeline);
     const std::span<const std::byte> payload(w.shared.payload);
+    ch.batch_writes();
     for (std::size_t i = 0; i < o.pipeline; ++i) {
         const auto now = clock::now();
         if (!may_send(w, now))
@@ -418,7 +475,7 @@ asio::awaitable<void> connection(worker& w, std::size_t index) {
         w.live.up.fetch_add(1, std::memory_order_relaxed);
         settle(w);
         co_await wait_for_start(w);
-        tcp_channel ch{std::move(socket), std::vector<std::byte>(s.payload.size())};
+        tcp_channel ch(std::move(socket), s.payload.size());
         if (o.idle)
             co_await hold_until_end(w);
         else
@@ -515,6 +572,7 @@ bench_report run_bench(const bench_options& options) {
 
     bench_report report;
     report.options = options;
+    report.batched_writes = !options.idle && options.rate == 0 && (s.raw_tcp || ws_channel<tcp::socket>::can_batch);
     if (s.url.secure) {
         s.tls.ca_file = options.ca_file;
         s.tls.cert_file = options.cert_file;

@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
         "and its CONNECT or SOCKS5 exchange), tls (wss://), upgrade (the HTTP 101). The setup rate is "
         "connections_up / setup_seconds (with --ramp-rate, the ramp bounds it).\n"
         "Closed loop (default): each connection keeps --pipeline messages in flight and sends the next when an echo "
-        "arrives. Open loop (--rate): messages leave on a fixed schedule, and the round trip is measured from the "
+        "arrives. Its writes are batched: the --pipeline first messages leave in one write, and later the "
+        "replacements for all the echoes one read brought (with --pipeline 1, one write per message); for ws:// and "
+        "wss:// with burrow's stream cork(), for tcp:// with an output buffer (batched_writes in --json says whether "
+        "they were); the round trip counts from when a message is queued. Open loop (--rate): messages leave on a fixed schedule, and the round trip is measured from the "
         "intended send time, so a stalling server shows as latency (no coordinated omission).\n"
-        "--json keys: tool, url, proxy, mode, connections, message_size, binary, pipeline, rate, threads, connections_up, "
+        "--json keys: tool, url, proxy, mode, connections, message_size, binary, pipeline, batched_writes, rate, threads, connections_up, "
         "setup_seconds, setup_connections_per_second, setup_us.{tcp,proxy_connect,tls,upgrade}.{count,min,p50,p90,p99,p99.9,max,mean}, "
         "window_seconds, messages_sent, messages, bytes, messages_per_second, mb_per_second, "
         "rtt_us.{count,min,p50,p90,p99,p99.9,max,mean}, client_cpu_seconds, client_cpu_us_per_message, "
@@ -52,7 +55,7 @@ int main(int argc, char** argv) {
     app.add_flag("--insecure", o.insecure, "wss://: do NOT verify the server's certificate or name (testing only)");
     app.add_option("-r,--rate", o.rate, "open loop: messages per second over all connections (0: closed loop)")
         ->capture_default_str();
-    app.add_option("-p,--pipeline", o.pipeline, "closed loop: messages in flight per connection")->capture_default_str();
+    app.add_option("-p,--pipeline", o.pipeline, "closed loop: messages in flight per connection (sent in batches, see below)")->capture_default_str();
     auto* binary = app.add_flag("--binary", o.binary, "send binary messages");
     app.add_flag("--text", text, "send text messages (the default)")->excludes(binary);
     app.add_option("--ramp-rate", o.ramp_rate, "open at most this many connections per second (0: all at once)")

@@ -43,6 +43,7 @@ nlohmann::json to_json(const bench_report& r) {
     j["message_size"] = o.message_size;
     j["binary"] = o.binary;
     j["pipeline"] = o.pipeline;
+    j["batched_writes"] = r.batched_writes;
     j["rate"] = o.rate;
     j["threads"] = o.threads;
     j["connections_up"] = res.connections_up;
@@ -87,7 +88,8 @@ void print_table(std::ostream& out, const bench_report& r) {
     out << "  " << o.connections << " connection(s), " << o.message_size << " B " << (o.binary ? "binary" : "text")
         << " messages, " << (o.idle ? std::string("idle")
                              : o.rate > 0 ? "open loop at " + fmt("%.0f", o.rate) + " msg/s"
-                                          : "closed loop, pipeline " + std::to_string(o.pipeline))
+                                          : "closed loop, pipeline " + std::to_string(o.pipeline) +
+                                                (r.batched_writes ? " (batched writes)" : ""))
         << ", " << o.threads << " thread(s)\n\n";
     out << "connections up: " << res.connections_up << "/" << o.connections << " in " << fmt("%.3f", r.setup_seconds)
         << " s"
