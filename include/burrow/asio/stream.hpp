@@ -161,7 +161,10 @@ public:
 
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;
-    ~stream() { give_back_read_buffer(); }
+    ~stream() {
+        give_back_read_buffer();
+        give_back_batch();
+    }
 
     NextLayer& next_layer() noexcept { return next_; }
     const NextLayer& next_layer() const noexcept { return next_; }
@@ -349,6 +352,37 @@ public:
         co_return co_await send_frame(op, fin, payload);
     }
 
+    /// Starts batching writes ("corking"), for a reader that answers the messages it reads: while
+    /// corked, co_write, co_write_frame and the answers to pings queue their frames in a buffer of
+    /// the stream (write_batch_capacity bytes, taken from a pool while something is queued) and
+    /// complete at once, without a system call. The queue goes out in one write: together with the
+    /// next frame that does not fit in it (or is a ping or a Close), when a read of this stream is
+    /// about to wait for the peer (co_read_frame_if_ready: before it completes with would_block),
+    /// on co_flush() and on co_uncork(). A peer that sends a burst of messages so gets its answers
+    /// in one write, not one per message. The error of a write that carried queued frames is
+    /// reported by the call that made it (that later write, the read, co_flush). A coroutine that
+    /// queues a frame and then waits for something other than this stream's reads calls co_flush()
+    /// first. Frames still queued when the stream is destroyed are dropped.
+    void cork() noexcept { corked_ = true; }
+
+    /// True between cork() and co_uncork().
+    bool corked() const noexcept { return corked_; }
+
+    /// Bytes of queued frames not yet sent (0 when not corked).
+    std::size_t queued_bytes() const noexcept { return batch_used_; }
+
+    /// Sends the frames queued while corked (does nothing when none are); stays corked.
+    boost::asio::awaitable<boost::system::error_code> co_flush() { return send_batch(); }
+
+    /// Stops batching, then sends what was queued.
+    boost::asio::awaitable<boost::system::error_code> co_uncork() {
+        corked_ = false;
+        return send_batch();
+    }
+
+    /// Size of the queue of a corked stream (frames larger than this are sent at once).
+    static constexpr std::size_t write_batch_capacity = 16 * 1024;
+
     /// Sends a ping (payload at most 125 bytes).
     boost::asio::awaitable<boost::system::error_code> co_ping(std::span<const std::byte> payload = {}) {
         return send_control(opcode::ping, payload);
@@ -471,6 +505,10 @@ private:
                 }
                 if constexpr (can_wait_readable) {
                     if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
+                        if (batch_used_ != 0) {  // corked: the queue goes out before any wait
+                            if (auto ec = co_await send_batch())
+                                co_return ec;
+                        }
                         if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
                             co_return make_error_code(boost::asio::error::would_block);
                         auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
@@ -515,6 +553,10 @@ private:
                             if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
                                 co_return read_failed(ec);
                             last_read_filled_ = false;
+                            if (batch_used_ != 0) {
+                                if (auto ec2 = co_await send_batch())
+                                    co_return ec2;
+                            }
                             if (return_instead_of_waiting_ && read_begin_ == read_end_) {
                                 give_back_read_buffer();  // a wake-up without bytes: park again
                                 co_return make_error_code(boost::asio::error::would_block);
@@ -524,6 +566,10 @@ private:
                 }
                 if (!have_bytes) {
                     reads_at_once_ = 0;
+                    if (batch_used_ != 0) {
+                        if (auto failed = co_await send_batch())
+                            co_return failed;
+                    }
                     boost::system::error_code ec;
                     if (space[1].size() == 0)
                         std::tie(ec, n) = co_await next_.async_read_some(space[0], boost::asio::as_tuple(boost::asio::use_awaitable));
@@ -634,6 +680,10 @@ private:
     // Reads more bytes so the unconsumed input holds at least `need` bytes (and at least one more).
     // The read with keepalive, idle timeout or a close under way (read_piece does the plain one).
     boost::asio::awaitable<boost::system::error_code> fill(std::size_t need) {
+        if (batch_used_ != 0) {  // corked: the queue goes out before any wait
+            if (auto ec = co_await send_batch())
+                co_return ec;
+        }
         (void)make_room(need);  // never asks to wait here: these reads are bounded in time
         take_read_buffer();
         auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
@@ -883,27 +933,21 @@ private:
         if (head_size == 0)
             co_return make_error_code(error::bad_write);
 
+        // Corked: a frame that fits joins the queue (pings and Closes go out at once, with it).
+        if (corked_ && op != opcode::ping && op != opcode::close &&
+            head_size + payload.size() <= write_batch_capacity - batch_used_) {
+            queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt);
+            co_return boost::system::error_code{};
+        }
+        // Whatever is queued goes out first, in the same write.
+        const boost::asio::const_buffer queued(batch_, batch_used_);
+        batch_sent_guard sent_queue(*this);
+
         if (!h.masked) {
-            // One gather write: the header, then the caller's payload as it is.
-            std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(head.data(), head_size),
+            // One gather write: the queue, the header, then the caller's payload as it is.
+            std::array<boost::asio::const_buffer, 3> parts{queued, boost::asio::buffer(head.data(), head_size),
                                                             boost::asio::buffer(payload.data(), payload.size())};
-            if constexpr (can_try_at_once) {
-                // A non-blocking socket (see read_piece): write at once, and only what the socket did
-                // not take goes through an asynchronous write.
-                if (next_.non_blocking()) {
-                    boost::system::error_code ec;
-                    std::size_t done = next_.write_some(parts, ec);
-                    if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
-                        co_return finish(ec);
-                    if (done == head_size + payload.size())
-                        co_return boost::system::error_code{};
-                    const std::size_t from_head = std::min(done, head_size);
-                    parts[0] = boost::asio::buffer(head.data() + from_head, head_size - from_head);
-                    parts[1] = boost::asio::buffer(payload.data() + (done - from_head), payload.size() - (done - from_head));
-                }
-            }
-            auto [ec, n] = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
-            co_return ec ? finish(ec) : ec;
+            co_return co_await write_all(parts);
         }
         // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
         // first chunk carries the header.
@@ -912,23 +956,103 @@ private:
         std::size_t used = head_size;
         std::size_t sent = 0;
         std::uint32_t key = h.mask_key;
+        boost::asio::const_buffer before = queued;  // the queue rides with the first chunk
         do {
             const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
-            // Copy and mask in L1-sized blocks, so the masking pass finds the bytes still in cache.
-            for (std::size_t done = 0; done < n;) {
-                const std::size_t block = std::min<std::size_t>(n - done, 8 * 1024);
-                std::memcpy(buffer.data() + used + done, payload.data() + sent + done, block);
-                key = ws::apply_mask(std::span(buffer).subspan(used + done, block), key);
-                done += block;
-            }
-            auto [ec, written] =
-                co_await boost::asio::async_write(next_, boost::asio::buffer(buffer.data(), used + n), as_tuple(use_awaitable));
-            if (ec)
-                co_return finish(ec);
+            key = copy_masked(buffer.data() + used, payload.subspan(sent, n), key);
+            std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
+            if (auto ec = co_await write_all(parts))
+                co_return ec;
+            before = boost::asio::const_buffer();
             sent += n;
             used = 0;
         } while (sent < payload.size());
         co_return boost::system::error_code{};
+    }
+
+    // Copies `payload` to `out` masked with `key` (in L1-sized blocks, so the masking pass finds
+    // the bytes still in cache); returns the key rotated for the bytes that follow.
+    static std::uint32_t copy_masked(std::byte* out, std::span<const std::byte> payload, std::uint32_t key) noexcept {
+        for (std::size_t done = 0; done < payload.size();) {
+            const std::size_t block = std::min<std::size_t>(payload.size() - done, 8 * 1024);
+            std::memcpy(out + done, payload.data() + done, block);
+            key = ws::apply_mask(std::span(out + done, block), key);
+            done += block;
+        }
+        return key;
+    }
+
+    // Writes every byte of `parts` (the gate is held): at once on a non-blocking socket, and only
+    // what the socket did not take through an asynchronous write.
+    template <std::size_t N>
+    boost::asio::awaitable<boost::system::error_code> write_all(std::array<boost::asio::const_buffer, N> parts) {
+        if constexpr (can_try_at_once) {
+            // A non-blocking socket (see read_piece): no operation, no trip through the scheduler.
+            if (next_.non_blocking()) {
+                boost::system::error_code ec;
+                std::size_t done = next_.write_some(parts, ec);
+                if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
+                    co_return finish(ec);
+                if (done == boost::asio::buffer_size(parts))
+                    co_return boost::system::error_code{};
+                for (auto& part : parts) {
+                    const std::size_t k = std::min(done, part.size());
+                    part += k;
+                    done -= k;
+                }
+            }
+        }
+        auto [ec, n] = co_await boost::asio::async_write(next_, parts, boost::asio::as_tuple(boost::asio::use_awaitable));
+        co_return ec ? finish(ec) : ec;
+    }
+
+    // Appends one frame to the queue of a corked stream (the gate is held, the frame fits).
+    void queue_frame(std::span<const std::byte> head, std::span<const std::byte> payload,
+                     std::optional<std::uint32_t> mask_key) {
+        if (batch_ == nullptr)
+            batch_ = detail::buffer_pool::take(write_batch_capacity);
+        std::memcpy(batch_ + batch_used_, head.data(), head.size());
+        batch_used_ += head.size();
+        if (mask_key)
+            (void)copy_masked(batch_ + batch_used_, payload, *mask_key);
+        else if (!payload.empty())
+            std::memcpy(batch_ + batch_used_, payload.data(), payload.size());
+        batch_used_ += payload.size();
+    }
+
+    // Sends the queue of a corked stream on its own (co_flush, and reads before they wait).
+    boost::asio::awaitable<boost::system::error_code> send_batch() {
+        if (batch_used_ == 0)
+            co_return boost::system::error_code{};
+        if (!gate_.try_lock() && !co_await gate_.lock())
+            co_return make_error_code(boost::asio::error::operation_aborted);
+        detail::gate_guard guard(gate_);
+        if (batch_used_ == 0)  // a writer that had the gate sent it meanwhile
+            co_return boost::system::error_code{};
+        const boost::asio::const_buffer queued(batch_, batch_used_);
+        batch_sent_guard sent_queue(*this);
+        if (finished_)
+            co_return finish_error_;  // nowhere to send it: dropped
+        std::array<boost::asio::const_buffer, 1> parts{queued};
+        co_return co_await write_all(parts);
+    }
+
+    // Empties the queue when the write that carried it is over (sent or failed: either way it is
+    // not sent again), and gives its buffer back to the pool.
+    struct batch_sent_guard {
+        explicit batch_sent_guard(stream& s) noexcept : self(s) {}
+        batch_sent_guard(const batch_sent_guard&) = delete;
+        batch_sent_guard& operator=(const batch_sent_guard&) = delete;
+        ~batch_sent_guard() {
+            self.batch_used_ = 0;
+            self.give_back_batch();
+        }
+        stream& self;
+    };
+
+    void give_back_batch() {
+        detail::buffer_pool::give(batch_, write_batch_capacity);
+        batch_ = nullptr;
     }
 
     // What the stream needs of stream_options after construction (the rest went into the reader
@@ -959,6 +1083,8 @@ private:
         std::vector<std::byte> write_buffer;
     };
     std::unique_ptr<client_side> client_;  // null on a server
+    std::byte* batch_ = nullptr;  // the queue of a corked stream (from detail::buffer_pool); null when empty
+    std::size_t batch_used_ = 0;
     detail::write_gate gate_;
     std::unique_ptr<boost::asio::steady_timer> closing_wait_;  // co_close waiting for an outstanding read
     clock::time_point last_received_ = clock::now();
@@ -974,6 +1100,7 @@ private:
     bool close_received_ = false;
     bool finished_ = false;
     bool last_read_filled_ = false;
+    bool corked_ = false;
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it

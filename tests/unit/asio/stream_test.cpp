@@ -974,3 +974,229 @@ TEST(stream, message_room_grows_as_bytes_arrive) {
     EXPECT_EQ(grown_room(100, 50, 70'000), 50u + 64 * 1024);
     EXPECT_EQ(grown_room(1'000'000, 1'000'000, 10), 1'000'010u);
 }
+
+// --- write batching (cork) ---
+
+namespace {
+
+// Bytes the peer could read right now, without waiting.
+std::size_t readable_now(local_socket& s) {
+    boost::system::error_code ec;
+    const std::size_t n = s.available(ec);
+    EXPECT_FALSE(ec);
+    return n;
+}
+
+std::size_t wire_size(opcode op, std::string_view payload, bool masked) {
+    return wire_frame(op, true, payload, masked ? std::optional<std::uint32_t>(1) : std::nullopt).size();
+}
+
+} // namespace
+
+TEST(stream_cork, corked_frames_are_queued_until_a_flush_sends_them_together) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream server(std::move(a), role::server);
+        EXPECT_FALSE(server.corked());
+        server.cork();
+        EXPECT_TRUE(server.corked());
+        std::size_t expected = 0;
+        for (const char* text : {"one", "two", "three"}) {
+            EXPECT_FALSE(co_await server.co_write_text(text));
+            expected += wire_size(opcode::text, text, false);
+            EXPECT_EQ(server.queued_bytes(), expected);
+        }
+        EXPECT_FALSE(co_await server.co_write_frame(bytes_of("frag"), opcode::binary, false));
+        EXPECT_FALSE(co_await server.co_write_frame(bytes_of("ment"), opcode::continuation, true));
+        EXPECT_EQ(readable_now(b), 0u);  // nothing was sent yet
+        EXPECT_FALSE(co_await server.co_flush());
+        EXPECT_EQ(server.queued_bytes(), 0u);
+        EXPECT_TRUE(server.corked());  // a flush does not uncork
+        EXPECT_EQ(readable_now(b), expected + 2 * wire_size(opcode::binary, "frag", false));
+        for (const char* text : {"one", "two", "three", "frag", "ment"}) {
+            auto f = co_await read_wire_frame(b);
+            EXPECT_TRUE(f);
+            EXPECT_EQ(f->payload, text);
+            EXPECT_FALSE(f->header.masked);
+        }
+        EXPECT_FALSE(co_await server.co_flush());  // nothing queued: nothing to do
+    });
+}
+
+TEST(stream_cork, a_clients_queued_frames_are_masked_each_with_its_own_key) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream client(std::move(a), role::client);
+        client.cork();
+        EXPECT_FALSE(co_await client.co_write_text("first"));
+        EXPECT_FALSE(co_await client.co_write(bytes_of(std::string(1000, 'x'))));
+        EXPECT_EQ(client.queued_bytes(), wire_size(opcode::text, "first", true) +
+                                             wire_size(opcode::binary, std::string(1000, 'x'), true));
+        EXPECT_FALSE(co_await client.co_uncork());
+        EXPECT_FALSE(client.corked());
+        auto first = co_await read_wire_frame(b);
+        auto second = co_await read_wire_frame(b);
+        EXPECT_TRUE(first && second);
+        EXPECT_TRUE(first->header.masked && second->header.masked);
+        EXPECT_NE(first->header.mask_key, second->header.mask_key);
+        EXPECT_EQ(first->payload, "first");
+        EXPECT_EQ(second->payload, std::string(1000, 'x'));
+        // Uncorked: the next write goes out at once.
+        EXPECT_FALSE(co_await client.co_write_text("now"));
+        EXPECT_EQ(client.queued_bytes(), 0u);
+        EXPECT_EQ(readable_now(b), wire_size(opcode::text, "now", true));
+    });
+}
+
+TEST(stream_cork, a_frame_that_does_not_fit_goes_out_behind_the_queue) {
+    for (role r : {role::server, role::client}) {
+        SCOPED_TRACE(r == role::server ? "server" : "client");
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto [a, b] = make_pair(io);
+            ws_stream s(std::move(a), r);
+            s.cork();
+            EXPECT_FALSE(co_await s.co_write_text("small"));
+            const std::string big(ws_stream::write_batch_capacity + 5000, 'B');
+            std::optional<received_frame> first, second;
+            auto read_two = [&]() -> asio::awaitable<void> {
+                first = co_await read_wire_frame(b);
+                second = co_await read_wire_frame(b);
+            };
+            auto write_big = [&]() -> asio::awaitable<void> {
+                EXPECT_FALSE(co_await s.co_write(bytes_of(big)));
+                EXPECT_EQ(s.queued_bytes(), 0u);
+            };
+            co_await (write_big() && read_two());
+            EXPECT_TRUE(first && second);
+            EXPECT_EQ(first->payload, "small");
+            EXPECT_EQ(second->payload, big);
+            // A frame that fits the capacity but not what is left of it flushes the queue as well.
+            const std::string half(ws_stream::write_batch_capacity / 2, 'h');
+            EXPECT_FALSE(co_await s.co_write(bytes_of(half)));
+            EXPECT_GT(s.queued_bytes(), half.size());
+            EXPECT_FALSE(co_await s.co_write(bytes_of(half)));
+            EXPECT_EQ(s.queued_bytes(), 0u);
+            for (int i = 0; i < 2; ++i) {
+                auto f = co_await read_wire_frame(b);
+                EXPECT_TRUE(f);
+                EXPECT_EQ(f->payload, half);
+            }
+        });
+    }
+}
+
+TEST(stream_cork, pings_and_the_close_are_not_queued_and_take_the_queue_along) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        stream_options o;
+        o.close_timeout = 200ms;
+        ws_stream server(std::move(a), role::server, o);
+        server.cork();
+        EXPECT_FALSE(co_await server.co_write_text("before ping"));
+        EXPECT_FALSE(co_await server.co_ping(bytes_of("p")));
+        EXPECT_EQ(server.queued_bytes(), 0u);
+        auto text = co_await read_wire_frame(b);
+        auto ping = co_await read_wire_frame(b);
+        EXPECT_EQ(text->payload, "before ping");
+        EXPECT_EQ(ping->header.op, opcode::ping);
+        EXPECT_FALSE(co_await server.co_write_text("before close"));
+        EXPECT_FALSE(co_await server.co_pong(bytes_of("unsolicited")));  // a pong joins the queue
+        EXPECT_GT(server.queued_bytes(), 0u);
+        co_await write_raw(b, wire_frame(opcode::close, true, "", 0x01020304));  // the peer's answer, ahead
+        (void)co_await server.co_close();
+        text = co_await read_wire_frame(b);
+        auto pong = co_await read_wire_frame(b);
+        auto close = co_await read_wire_frame(b);
+        EXPECT_EQ(text->payload, "before close");
+        EXPECT_EQ(pong->header.op, opcode::pong);
+        EXPECT_EQ(close->header.op, opcode::close);
+    });
+}
+
+TEST(stream_cork, a_read_that_has_to_wait_sends_the_queue_first) {
+    // A corked echo server answers pipelined messages: its answers go out when it runs out of
+    // received messages, so the client (which sends everything before reading) gets all of them.
+    for (bool non_blocking : {false, true}) {
+        SCOPED_TRACE(non_blocking);
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto [a, b] = make_pair(io);
+            ws_stream client(std::move(a), role::client);
+            ws_stream server(std::move(b), role::server);
+            server.next_layer().non_blocking(true);
+            if (!non_blocking)
+                server.next_layer().non_blocking(false);
+            server.cork();
+            const int count = 50;
+            std::size_t most_queued = 0;
+            auto echo = [&]() -> asio::awaitable<void> {
+                std::string m;
+                for (int i = 0; i < count; ++i) {
+                    auto info = co_await server.co_read(m);
+                    EXPECT_TRUE(info);
+                    if (!info)
+                        co_return;
+                    EXPECT_FALSE(co_await server.co_write_text(m));
+                    most_queued = std::max(most_queued, server.queued_bytes());
+                }
+                EXPECT_FALSE(co_await server.co_flush());  // no read waits after the last one
+            };
+            auto talk = [&]() -> asio::awaitable<void> {
+                client.cork();  // the client batches its burst too
+                for (int i = 0; i < count; ++i)
+                    EXPECT_FALSE(co_await client.co_write_text("message " + std::to_string(i)));
+                std::string m;
+                for (int i = 0; i < count; ++i) {  // the first read waits: the burst goes out
+                    auto info = co_await client.co_read(m);
+                    EXPECT_TRUE(info);
+                    EXPECT_EQ(m, "message " + std::to_string(i));
+                }
+            };
+            co_await (echo() && talk());
+            EXPECT_GT(most_queued, wire_size(opcode::text, "message 1", false));  // answers were batched
+            EXPECT_EQ(server.queued_bytes(), 0u);
+        });
+    }
+}
+
+TEST(stream_cork, read_frame_if_ready_sends_the_queue_before_it_reports_would_block) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream server(std::move(a), role::server);
+        server.next_layer().non_blocking(true);
+        server.cork();
+        co_await write_raw(b, wire_frame(opcode::ping, true, "are you there", 0x0a0b0c0d));
+        co_await write_raw(b, wire_frame(opcode::text, true, "hello", 0x01020304));
+        server.note_readable();
+        auto piece = co_await server.co_read_frame_if_ready();
+        EXPECT_TRUE(piece);
+        EXPECT_EQ(as_string(piece->payload), "hello");
+        EXPECT_FALSE(co_await server.co_write_text("hello back"));
+        EXPECT_GT(server.queued_bytes(), 0u);  // the pong and the answer wait in the queue
+        auto none = co_await server.co_read_frame_if_ready();
+        EXPECT_EQ(none.error(), asio::error::would_block);
+        EXPECT_EQ(server.queued_bytes(), 0u);
+        auto pong = co_await read_wire_frame(b);
+        auto answer = co_await read_wire_frame(b);
+        EXPECT_EQ(pong->header.op, opcode::pong);
+        EXPECT_EQ(pong->payload, "are you there");
+        EXPECT_EQ(answer->payload, "hello back");
+    });
+}
+
+TEST(stream_cork, a_flush_to_a_peer_that_went_away_reports_the_error) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        ws_stream server(std::move(a), role::server);
+        server.cork();
+        EXPECT_FALSE(co_await server.co_write_text("lost"));
+        b.close();
+        const auto ec = co_await server.co_flush();
+        EXPECT_TRUE(ec);
+        EXPECT_FALSE(server.is_open());
+        EXPECT_EQ(server.queued_bytes(), 0u);
+        EXPECT_TRUE(co_await server.co_write_text("after"));  // the stream is over
+        EXPECT_EQ(server.queued_bytes(), 0u);
+    });
+}
