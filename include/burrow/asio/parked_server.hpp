@@ -196,6 +196,13 @@ struct parked_server_options {
     /// message, so a rare huge message does not pin memory. At most this much per worker: as many
     /// workers as connections busy at once, of which up to 256 are kept while idle.
     std::size_t kept_message_buffer = 256 * 1024;
+    /// Batch the writes made while a worker has a connection (stream::cork): the answers to a
+    /// burst of messages the peer sent at once go out in one write (one system call instead of
+    /// one per message), when the worker has handled every message already received (or the
+    /// connection's queue of 16 KiB is full, or a ping or Close goes out). The catch: a frame
+    /// written by a message handler leaves only then, so a handler that writes and then waits
+    /// for something else (a database, a timer) calls co_flush() on the stream before it waits.
+    bool batch_writes = false;
 };
 
 /// Serves upgraded WebSocket connections (see the file comment): calls `on_message` for every
@@ -344,6 +351,8 @@ private:
             }
             connection_ptr c = std::move(w.job);
             stream<Socket>& ws = c->ws_;
+            if (owner->options.batch_writes)
+                ws.cork();  // the read that reports would_block sends the batch (see stream::cork)
             boost::system::error_code end;  // set when the connection is over
             for (;;) {
                 if (c->close_requested_) {
@@ -389,6 +398,11 @@ private:
                     end = ws.end_reason() ? ws.end_reason() : make_error_code(error::closed);
                     break;
                 }
+            }
+            if (ws.corked()) {  // parked or ended: writes from elsewhere go out at once again
+                const auto unsent = co_await ws.co_uncork();
+                if (unsent && !end)
+                    end = unsent;
             }
             if (w.message.capacity() > owner->options.kept_message_buffer)
                 std::vector<std::byte>().swap(w.message);  // a huge message does not pin memory
