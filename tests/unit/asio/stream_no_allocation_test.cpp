@@ -133,6 +133,65 @@ TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
     EXPECT_EQ(after - before, 0u) << "allocations per round trip: " << double(after - before) / 10000;
 }
 
+// Write batching: a corked client sends bursts of four messages in one write, a parked_server with
+// batch_writes answers each burst in one write; the queues' buffers come from the pool.
+TEST(stream_no_allocation, corked_bursts_through_a_parked_server_with_batch_writes) {
+    using server_type = burrow::websocket::parked_server<local_socket>;
+    asio::io_context io(1);
+    local_socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    ws_stream client(std::move(b), role::client);
+    server_type::options_type server_options;
+    server_options.batch_writes = true;
+    std::size_t most_queued = 0;
+    server_type server(io.get_executor(), [&](const server_type::connection_ptr& c,
+                                              burrow::websocket::message_view m) -> asio::awaitable<void> {
+        (void)co_await c->ws().co_write(m.payload, m.type);
+        most_queued = std::max(most_queued, c->ws().queued_bytes());
+    }, {}, server_options);
+    const burrow::websocket::stream_options options;
+    auto conn = server.serve(std::move(a), options, {});
+
+    std::size_t before = 0, after = 0, bursts = 0;
+    bool failed = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> back;
+        back.reserve(64 * 1024);
+        std::vector<std::byte> payload(1000, std::byte{'x'});
+        client.cork();
+        auto burst = [&](int i) -> asio::awaitable<bool> {
+            for (int k = 0; k < 4; ++k) {
+                if (co_await client.co_write(std::span(payload).first(k % 2 == 0 ? 20 : 1000), opcode::binary))
+                    co_return false;
+            }
+            if (i % 100 == 0 && co_await client.co_ping())
+                co_return false;
+            for (int k = 0; k < 4; ++k) {  // the first read waits: the burst goes out first
+                auto info = co_await client.co_read(back);
+                if (!info || back.size() != (k % 2 == 0 ? 20u : 1000u))
+                    co_return false;
+            }
+            co_return true;
+        };
+        for (int i = 0; i < 200; ++i)
+            failed |= !co_await burst(i);
+        before = allocations();
+        for (int i = 0; i < 2500; ++i) {
+            failed |= !co_await burst(i);
+            ++bursts;
+        }
+        after = allocations();
+        co_await client.co_close();
+        io.stop();
+    }, asio::detached);
+    io.run_for(std::chrono::seconds(60));
+
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(bursts, 2500u);
+    EXPECT_GT(most_queued, 0u);  // the server's answers were batched
+    EXPECT_EQ(after - before, 0u) << "allocations per burst: " << double(after - before) / 2500;
+}
+
 // Large messages are received straight into the reader's own buffer (a vector for co_read, the
 // worker's buffer for parked_server): that path allocates nothing in steady state either.
 TEST(stream_no_allocation, large_messages_through_a_stream_and_a_parked_server) {
