@@ -26,10 +26,13 @@ Environment:
   BURROW_BENCH_DIR     build dir (default build-bench)
 
 e2e: the end-to-end race. Builds build-bench/ (burrow-bench and the echo servers of bench/e2e:
-burrow, Boost.Beast, websocketpp, plain TCP), then runs each server pinned to core 0 with
+burrow, Boost.Beast, websocketpp, plain TCP on Asio, and the floor: a raw epoll TCP echo without
+Asio, one recv and one send per message), then runs each server pinned to core 0 with
 burrow-bench on core 1, back to back: 20 B, 1 KiB and 64 KiB messages over 1, 100 and 1000
 connections, medians of repetitions; server CPU per message, messages/s and the ratios
-burrow/Beast and burrow/websocketpp; memory per idle connection (10,000 open); system calls per
+burrow/Beast and burrow/websocketpp, and Beast's and burrow's CPU per message over the floor's;
+a pipelined table (burrow-bench --pipeline 8, batched writes, 100 connections, 20 B and 1 KiB,
+every server and both TCP echoes); memory per idle connection (10,000 open); system calls per
 message (strace); burrow-bench against a Beast client; then through squid (started on 127.0.0.1
 from scripts/fixtures/squid.sh, pinned to core 0): connection setup rate with per-phase
 percentiles and echo messages/s at 20 B and 1 KiB, burrow's echo server through squid against
@@ -40,7 +43,8 @@ run worth showing). Environment (see scripts/bench_e2e.py): E2E_SECONDS (3), E2E
 E2E_SIZES, E2E_CONNECTIONS, E2E_IDLE (10000), E2E_STRACE_SECONDS (2), E2E_CLIENT_CONNECTIONS,
 E2E_BINARY; squid: E2E_SQUID_SECONDS (2 s per echo run; 0 skips squid), E2E_SQUID_REPS (2),
 E2E_SQUID_CONNECTIONS (100), E2E_SQUID_SETUP (200 connections for the setup rate),
-E2E_SQUID_SIZES (20,1024); E2E_DOCS=0 leaves docs/bench/ alone.
+E2E_SQUID_SIZES (20,1024); pipelined table: E2E_PIPELINE (8 messages in flight; 0 skips it),
+E2E_PIPELINE_SIZES (20,1024), E2E_PIPELINE_CONNECTIONS (100); E2E_DOCS=0 leaves docs/bench/ alone.
 With E2E_URING=1 (and liburing-dev installed; skipped with a message otherwise), last: the same
 echo servers built with Asio on io_uring (meson -Dasio_backend=io_uring, in build-bench-uring/ or
 BURROW_BENCH_URING_DIR) against the epoll build, burrow/Beast/TCP, 100 connections, 20 B, 1 KiB
@@ -48,7 +52,8 @@ and 64 KiB: messages/s, server CPU and system calls per message (E2E_URING_SECON
 E2E_URING_REPS (2), E2E_URING_SIZES, E2E_URING_CONNECTIONS, E2E_URING_STRACE_SECONDS (1)), about
 2.5 minutes plus that build; E2E_ONLY_URING=1 runs only that comparison, into
 bench-results/uring/ (docs/bench/ untouched).
-The default settings take about 9-11 minutes (the squid part about 1).
+The default settings take about 12-15 minutes (the squid part about 1, the floor about 1.5, the
+pipelined table about 1.5).
 An existing build dir keeps its other options (tests, examples); a new one is made without them.
 
 For numbers worth quoting, run on a quiet machine with frequency scaling off.
@@ -93,7 +98,7 @@ fi
 
 if [[ $mode == e2e ]]; then
     e2e_targets=(tools/burrow-bench/burrow-bench bench/e2e/burrow-e2e-echo bench/e2e/beast-e2e-echo
-                 bench/e2e/tcp-e2e-echo bench/e2e/beast-e2e-client)
+                 bench/e2e/tcp-e2e-echo bench/e2e/raw-tcp-e2e-echo bench/e2e/beast-e2e-client)
     [[ -f /usr/include/websocketpp/server.hpp ]] && e2e_targets+=(bench/e2e/websocketpp-e2e-echo)
     ninja -C "$dir" "${e2e_targets[@]}"
     # On request (E2E_URING=1, or E2E_ONLY_URING=1): the same echo servers with Asio on io_uring,

@@ -7,6 +7,13 @@ Each server runs pinned to core 0 (taskset -c 0), the load generator to core 1. 
 repetition, message size and connection count, the servers run back to back (interleaved, so a
 noisy neighbour hits them all alike); the tables use medians over the repetitions.
 
+Besides the WebSocket servers (burrow, Beast, websocketpp) two TCP echoes without WebSocket run,
+driven by burrow-bench with tcp:// (the same bytes out and back): "tcp" (tcp-e2e-echo, an Asio
+coroutine server: the same event loop the WebSocket servers use; at 64 KiB only) and "floor"
+(raw-tcp-e2e-echo: plain epoll, one recv and one send per readable connection, no Asio; at every
+size). The floor is what one recv plus one send per message costs on this kernel: no server that
+echoes a message with a recv and a send can spend less CPU per message.
+
 Measured per run: messages/s (burrow-bench's window), server CPU per echoed message (utime+stime
 from /proc/PID/stat around the client run, over the messages the client sent), user time per
 message. Then: peak RSS per idle connection (10,000 idle connections, VmRSS/VmHWM from
@@ -17,6 +24,14 @@ authentication, on 127.0.0.1, pinned to the server core): the connection setup r
 per-phase percentiles, and echo messages/s at 20 B and 1 KiB, for burrow's echo server through
 squid against the same bytes through the same squid to the plain TCP echo (a raw CONNECT tunnel),
 and both directly.
+
+Pipelined echo (a second table): burrow-bench --pipeline K keeps K messages in flight per
+connection, for burrow, Beast, websocketpp, tcp and the floor, and burrow's server with
+--no-batch-writes ("burrow-unbatched": one send per echo, as before write batching; the A/B of
+that change). burrow-bench batches its writes in the closed loop: the K first messages, and later
+the replacements for every echo found in one read, go out in one write (WebSocket: burrow's
+stream cork(); tcp://: its own output buffer, written before a read has to wait), so every
+server, the TCP echoes included, gets the same bursts.
 
 Environment (defaults in brackets):
   E2E_SECONDS [3]              load phase per run
@@ -32,6 +47,9 @@ Environment (defaults in brackets):
   E2E_SQUID_CONNECTIONS [100]  connections of the echo runs through squid
   E2E_SQUID_SETUP [200]        connections opened at once for the setup rate
   E2E_SQUID_SIZES [20,1024]    message sizes of the squid echo runs
+  E2E_PIPELINE [8]             messages in flight per connection in the pipelined table (0: skip it)
+  E2E_PIPELINE_SIZES [20,1024] its message sizes
+  E2E_PIPELINE_CONNECTIONS [100]  its connection counts
 
 With --uring-build DIR (a build with -Dasio_backend=io_uring, see scripts/bench.sh), last: the
 echo servers of both builds (burrow, Beast, plain TCP; Asio on epoll from BUILD_DIR, on io_uring
@@ -134,9 +152,11 @@ def run_client_rusage(args):
     return json.loads(out), usage.ru_utime + usage.ru_stime
 
 
-def bench_args(bench, url, connections, size, seconds, binary):
+def bench_args(bench, url, connections, size, seconds, binary, pipeline=1):
     args = [bench, url, "--connections", str(connections), "--message-size", str(size),
             "--duration", str(seconds), "--json"]
+    if pipeline > 1:
+        args += ["--pipeline", str(pipeline)]
     if binary and not url.startswith("tcp:"):
         args.append("--binary")
     if connections > 200:
@@ -144,18 +164,19 @@ def bench_args(bench, url, connections, size, seconds, binary):
     return args
 
 
-def one_run(server, bench, connections, size, seconds, binary):
+def one_run(server, bench, connections, size, seconds, binary, pipeline=1):
     u0, s0 = server.cpu()
-    doc, _ = run_client(bench_args(bench, server.url(), connections, size, seconds, binary))
+    doc, _ = run_client(bench_args(bench, server.url(), connections, size, seconds, binary, pipeline))
     u1, s1 = server.cpu()
     sent = max(doc.get("messages_sent", 0), 1)
     return {
-        "server": server.name, "connections": connections, "size": size,
+        "server": server.name, "connections": connections, "size": size, "pipeline": pipeline,
         "messages_per_second": doc["messages_per_second"], "mb_per_second": doc["mb_per_second"],
         "server_cpu_us_per_message": ((u1 - u0) + (s1 - s0)) * 1e6 / sent,
         "server_user_us_per_message": (u1 - u0) * 1e6 / sent,
         "rtt_p50_us": doc["rtt_us"]["p50"], "rtt_p99_us": doc["rtt_us"]["p99"],
         "errors": doc["errors_total"], "connections_up": doc["connections_up"],
+        "batched_writes": doc.get("batched_writes", False),
     }
 
 
@@ -450,24 +471,32 @@ def main():
     if os.path.exists(os.path.join(e2e, "websocketpp-e2e-echo")):
         servers.append(Server("websocketpp", os.path.join(e2e, "websocketpp-e2e-echo"), 9303))
     tcp = Server("tcp", os.path.join(e2e, "tcp-e2e-echo"), 9304)
+    # The floor (raw epoll, no Asio); absent from builds older than it.
+    floor_exe = os.path.join(e2e, "raw-tcp-e2e-echo")
+    floor = [Server("floor", floor_exe, 9306, kind="tcp")] if os.path.exists(floor_exe) else []
+    pipeline = int(os.environ.get("E2E_PIPELINE", "8"))
+    pipeline_sizes = env_list("E2E_PIPELINE_SIZES", "20,1024")
+    pipeline_conns = env_list("E2E_PIPELINE_CONNECTIONS", "100")
 
     def log(msg):
         print(msg, flush=True)
 
     doc = {"config": {"seconds": seconds, "reps": reps, "sizes": sizes, "connections": conns, "idle": idle,
-                      "binary": binary, "servers": [s.name for s in servers], "machine": machine()},
+                      "binary": binary, "servers": [s.name for s in servers], "floor": bool(floor),
+                      "machine": machine()},
            "runs": [], "idle": [], "strace": [], "client": [], "squid": {}}
     if a.only_uring:
-        reps, idle, strace_seconds, client_conns, squid_seconds = 0, 0, 0, [], 0
+        reps, idle, strace_seconds, client_conns, squid_seconds, pipeline = 0, 0, 0, [], 0, 0
     if reps:
-        log(f"==> race: {', '.join(s.name for s in servers)} (+ tcp baseline at 64 KiB); {reps} reps x {seconds:g} s")
+        log(f"==> race: {', '.join(s.name for s in servers + floor)} (+ tcp baseline at 64 KiB); "
+            f"{reps} reps x {seconds:g} s")
     try:
-        for s in servers + [tcp]:
+        for s in servers + [tcp] + floor:
             s.start()
         for rep in range(reps):
             for size in sizes:
                 for n in conns:
-                    racers = servers + ([tcp] if size >= 65536 else [])
+                    racers = servers + floor + ([tcp] if size >= 65536 else [])
                     for s in racers:
                         r = one_run(s, bench, n, size, seconds, binary)
                         r["rep"] = rep
@@ -476,8 +505,33 @@ def main():
                             f"{r['server_cpu_us_per_message']:>7.2f} us CPU/msg  p50 {r['rtt_p50_us']:.0f} us"
                             + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
     finally:
-        for s in servers + [tcp]:
+        for s in servers + [tcp] + floor:
             s.stop()
+
+    if pipeline > 0 and reps and pipeline_sizes and pipeline_conns:
+        log(f"==> pipelined: {pipeline} messages in flight per connection, batched writes; "
+            f"{reps} reps x {seconds:g} s")
+        doc["pipeline"] = {"config": {"pipeline": pipeline, "sizes": pipeline_sizes, "connections": pipeline_conns,
+                                      "reps": reps, "seconds": seconds}, "runs": []}
+        unbatched = Server("burrow-unbatched", os.path.join(e2e, "burrow-e2e-echo"), 9307, ["--no-batch-writes"],
+                           kind="burrow")
+        racers = servers[:1] + [unbatched] + servers[1:] + [tcp] + floor
+        try:
+            for s in racers:
+                s.start()
+            for rep in range(reps):
+                for size in pipeline_sizes:
+                    for n in pipeline_conns:
+                        for s in racers:
+                            r = one_run(s, bench, n, size, seconds, binary, pipeline)
+                            r["rep"] = rep
+                            doc["pipeline"]["runs"].append(r)
+                            log(f"  rep {rep + 1} {size:>6} B {n:>5} conns x{pipeline} {s.name:<12} "
+                                f"{r['messages_per_second']:>10.0f} msg/s {r['server_cpu_us_per_message']:>7.2f} us CPU/msg"
+                                + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
+        finally:
+            for s in racers:
+                s.stop()
 
     if idle > 0:
         log(f"==> idle memory: {idle} connections")
@@ -486,7 +540,7 @@ def main():
     if strace_seconds > 0:
         log("==> system calls per message (strace -c -f, 100 connections)")
         for size in [x for x in sizes if x <= 1024]:
-            for s in servers:
+            for s in servers + floor:
                 doc["strace"].append(strace_run(s, bench, size, strace_seconds, binary, log))
     if client_conns:
         log("==> client side: burrow-bench vs a Beast client, against the Beast server")

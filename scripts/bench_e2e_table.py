@@ -6,7 +6,9 @@ usage: bench_e2e_table.py E2E_JSON [--markdown OUT.md] [--svg OUT.svg]
 Tables (medians over the repetitions):
   1. per message size and connection count: messages/s and server CPU us per echoed message for
      each server, and the ratios burrow/Beast and burrow/websocketpp (messages/s: higher is better
-     for burrow; CPU: lower is better for burrow), plus burrow/TCP throughput at 64 KiB;
+     for burrow; CPU: lower is better for burrow), plus burrow/TCP throughput at 64 KiB, and the
+     floor (raw-tcp-e2e-echo: plain epoll, one recv and one send per message) with Beast's and
+     burrow's CPU per message over it; then the target 0.6x Beast against that floor;
   2. idle memory per connection; 3. system calls per message; 4. the client-side comparison;
   5. through squid: setup rate (connections/s, per-phase p50/p99) and echo messages/s of burrow's
      echo server through squid, against the same bytes through the same squid to the plain TCP echo
@@ -14,7 +16,11 @@ Tables (medians over the repetitions):
   6. when the run has it (bench_e2e.py --uring-build): Asio on epoll vs io_uring for burrow, Beast
      and the plain TCP echo: messages/s, server CPU per message, system calls per message, the
      ratios io_uring/epoll and burrow/Beast on each backend.
-The chart (gnuplot, SVG): server CPU per message and messages/s per case, one bar per server.
+  7. when the run has it (printed after 4): the pipelined echo (--pipeline K, batched writes):
+     messages/s and server CPU per message of every server, the TCP echoes included, burrow/Beast,
+     burrow/websocketpp, burrow/floor, and burrow's server with and without batched writes.
+The chart (gnuplot, SVG): server CPU per message and messages/s per case, one bar per server
+(the floor included), and the pipelined server CPU per message when the run has it.
 """
 import argparse
 import json
@@ -73,7 +79,7 @@ def summarize(doc):
     summary = {}
     for c in cases:
         entry = {}
-        for s in servers + ["tcp"]:
+        for s in servers + ["tcp", "floor"]:
             runs = [r for r in doc["runs"] if (r["size"], r["connections"]) == c and r["server"] == s]
             if not runs:
                 continue
@@ -107,6 +113,9 @@ def render(doc):
     for o in others:
         headers += [f"burrow/{o} msg/s", f"burrow/{o} CPU"]
     headers += ["burrow/tcp MB/s"]
+    has_floor = any("floor" in summary[c] for c in cases)
+    if has_floor:
+        headers += ["floor msg/s", "floor CPU us/msg", "beast/floor CPU", "burrow/floor CPU"]
     rows = []
     for c in cases:
         e = summary[c]
@@ -118,11 +127,18 @@ def render(doc):
             row.append(rfmt(ratio(g("burrow", "messages_per_second"), g(o, "messages_per_second"))))
             row.append(rfmt(ratio(g("burrow", "server_cpu_us_per_message"), g(o, "server_cpu_us_per_message"))))
         row.append(rfmt(ratio(g("burrow", "mb_per_second"), g("tcp", "mb_per_second"))) if "tcp" in e else "-")
+        if has_floor:
+            floor_cpu = g("floor", "server_cpu_us_per_message")
+            row += [fmt(g("floor", "messages_per_second")), fmt(floor_cpu),
+                    rfmt(ratio(g("beast", "server_cpu_us_per_message"), floor_cpu)),
+                    rfmt(ratio(g("burrow", "server_cpu_us_per_message"), floor_cpu))]
         rows.append(row)
     out.append("### Echo throughput and server CPU per message\n")
     out.append(table(headers, rows))
     out.append("\nTargets: burrow CPU/msg <= 0.6x Beast and msg/s >= 1.3x Beast (20 B and 1 KiB, 100 and 1000 "
                "connections); 64 KiB: >= 1.3x Beast and >= 0.9x plain TCP.\n")
+    if has_floor:
+        out.append(render_floor(cases, summary))
 
     lat_rows = []
     for c in cases:
@@ -173,6 +189,8 @@ def render(doc):
                           "beast CPU us/msg", "ratio"], rows))
         out.append("")
 
+    if doc.get("pipeline", {}).get("runs"):
+        out.append(render_pipeline(doc["pipeline"]))
     if doc.get("squid", {}).get("echo") or doc.get("squid", {}).get("setup"):
         out.append(render_squid(doc["squid"]))
     elif doc.get("squid", {}).get("skipped"):
@@ -180,6 +198,73 @@ def render(doc):
     if doc.get("uring"):
         out.append(render_uring(doc["uring"]))
     return "\n".join(out)
+
+
+def render_floor(cases, summary):
+    """The CPU target against the floor: what 0.6x Beast asks for, in multiples of the raw echo."""
+    rows = []
+    for c in cases:
+        e = summary[c]
+        floor_cpu = e.get("floor", {}).get("server_cpu_us_per_message")
+        beast_cpu = e.get("beast", {}).get("server_cpu_us_per_message")
+        if c[0] > 1024 or floor_cpu is None or beast_cpu is None:
+            continue
+        burrow_cpu = e.get("burrow", {}).get("server_cpu_us_per_message")
+        rows.append([size_text(c[0]), str(c[1]), fmt(floor_cpu), fmt(beast_cpu), fmt(0.6 * beast_cpu),
+                     rfmt(ratio(0.6 * beast_cpu, floor_cpu)), fmt(burrow_cpu), rfmt(ratio(burrow_cpu, floor_cpu))])
+    if not rows:
+        return ""
+    return "\n".join([
+        "### The CPU target against the floor\n",
+        "The floor is raw-tcp-e2e-echo: plain epoll (level-triggered, one thread), one recv and one send per "
+        "message, no WebSocket, no Asio. No server that echoes each message with one recv and one send spends "
+        "less CPU per message; a target below 1.00x the floor is out of reach that way.\n",
+        table(["size", "conns", "floor CPU us/msg", "beast CPU us/msg", "0.6x beast", "0.6x beast / floor",
+               "burrow CPU us/msg", "burrow/floor"], rows),
+        ""])
+
+
+def render_pipeline(p):
+    cfg, runs = p["config"], p.get("runs", [])
+    names = []
+    for r in runs:
+        if r["server"] not in names:
+            names.append(r["server"])
+    g = lambda size, n, server, f: med([r[f] for r in runs if (r["size"], r["connections"], r["server"]) == (size, n, server)])
+    rows = []
+    for size, n in sorted({(r["size"], r["connections"]) for r in runs}):
+        row = [size_text(size), str(n)]
+        row += [fmt(g(size, n, s, "messages_per_second")) for s in names]
+        row += [fmt(g(size, n, s, "server_cpu_us_per_message")) for s in names]
+        for other in [s for s in ("beast", "websocketpp") if s in names]:
+            row.append(rfmt(ratio(g(size, n, "burrow", "messages_per_second"), g(size, n, other, "messages_per_second"))))
+            row.append(rfmt(ratio(g(size, n, "burrow", "server_cpu_us_per_message"),
+                                  g(size, n, other, "server_cpu_us_per_message"))))
+        if "floor" in names:
+            row.append(rfmt(ratio(g(size, n, "burrow", "server_cpu_us_per_message"),
+                                  g(size, n, "floor", "server_cpu_us_per_message"))))
+        if "burrow-unbatched" in names:
+            row.append(rfmt(ratio(g(size, n, "burrow", "server_cpu_us_per_message"),
+                                  g(size, n, "burrow-unbatched", "server_cpu_us_per_message"))))
+        row.append(str(sum(r["errors"] for r in runs if (r["size"], r["connections"]) == (size, n))))
+        rows.append(row)
+    headers = ["size", "conns"] + [f"{s} msg/s" for s in names] + [f"{s} CPU us/msg" for s in names]
+    for other in [s for s in ("beast", "websocketpp") if s in names]:
+        headers += [f"burrow/{other} msg/s", f"burrow/{other} CPU"]
+    headers += (["burrow/floor CPU"] if "floor" in names else [])
+    headers += (["batched/unbatched CPU"] if "burrow-unbatched" in names else []) + ["errors"]
+    unbatched = sorted({r["server"] for r in runs if not r.get("batched_writes")})
+    return "\n".join([
+        f"### Pipelined echo: {cfg['pipeline']} messages in flight per connection\n",
+        f"Closed loop with burrow-bench --pipeline {cfg['pipeline']}; {cfg['reps']} repetitions of {cfg['seconds']:g} s, "
+        f"medians. burrow-bench batches its writes: the first {cfg['pipeline']} messages, and later the replacements "
+        f"for all the echoes one read brought, leave in one write, to every server alike (tcp and floor are the TCP "
+        f"echoes driven with tcp://, the same bytes without WebSocket; burrow-unbatched is burrow's server with "
+        f"--no-batch-writes: one send per echo)."
+        + (f" Not batched (burrow-bench built without the stream's cork()): {', '.join(unbatched)}." if unbatched else "")
+        + "\n",
+        table(headers, rows),
+        ""])
 
 
 URING_SERVERS = ["burrow", "beast", "tcp", "burrow-blocking"]
@@ -324,6 +409,9 @@ def chart(doc, path):
         print("note: gnuplot not found, no chart", file=sys.stderr)
         return False
     servers, cases, summary = summarize(doc)
+    if any("floor" in summary[c] for c in cases):
+        servers = servers + ["floor"]
+    piped = doc.get("pipeline", {}).get("runs", [])
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "e2e.dat")
         with open(data, "w") as f:
@@ -343,6 +431,19 @@ def chart(doc, path):
                     rates = [(med([r["messages_per_second"] for r in squid_echo if r["path"] == p and r["size"] == size])
                               or 0) / 1000 for p in SQUID_PATHS]
                     f.write(f'"{size_text(size)}" ' + " ".join(f"{v:.3f}" for v in rates) + "\n")
+        pipe_data = os.path.join(tmp, "pipeline.dat")
+        pipe_names = []
+        if piped:
+            for r in piped:
+                if r["server"] not in pipe_names:
+                    pipe_names.append(r["server"])
+            with open(pipe_data, "w") as f:
+                f.write("case " + " ".join(pipe_names) + "\n")
+                for size, n in sorted({(r["size"], r["connections"]) for r in piped}):
+                    cpu = [med([r["server_cpu_us_per_message"] for r in piped
+                                if (r["size"], r["connections"], r["server"]) == (size, n, s)]) or 0 for s in pipe_names]
+                    f.write(f'"{size_text(size)}\\n{n} conn" ' + " ".join(f"{v:.3f}" for v in cpu) + "\n")
+        panels = 2 + bool(squid_echo) + bool(piped)
         m = doc["config"].get("machine", {})
         when = (f"\\n{m.get('date_utc', '')}, {m.get('cpus', '?')} CPUs, load average "
                 f"{max(m.get('loadavg_start', [0])[0], m.get('loadavg_end', [0])[0]):.1f}" if m else "")
@@ -350,9 +451,9 @@ def chart(doc, path):
         cpu_cols = ", ".join(f"'{data}' using {i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         rate_cols = ", ".join(f"'{data}' using {n + i + 2}:xtic(1) title '{s}'" for i, s in enumerate(servers))
         script = f"""
-set terminal svg size 1100,{1140 if squid_echo else 760} dynamic noenhanced font 'sans,11'
+set terminal svg size 1100,{380 * panels} dynamic noenhanced font 'sans,11'
 set output '{path}'
-set multiplot layout {3 if squid_echo else 2},1 title "burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians){when}"
+set multiplot layout {panels},1 title "burrow vs Boost.Beast vs websocketpp: echo servers, one core each (medians){when}"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -365,6 +466,12 @@ unset logscale y
 set yrange [0:*]
 set ylabel 'thousand messages/s (higher is better)'
 plot {rate_cols}
+"""
+        if piped:
+            cols = ", ".join(f"'{pipe_data}' using {i + 2}:xtic(1) title '{s}'" for i, s in enumerate(pipe_names))
+            script += f"""
+set ylabel 'pipelined x{doc["pipeline"]["config"]["pipeline"]}: server CPU us per message'
+plot {cols}
 """
         if squid_echo:
             cols = ", ".join(f"'{squid_data}' using {i + 2}:xtic(1) title '{p}'" for i, p in enumerate(SQUID_PATHS))

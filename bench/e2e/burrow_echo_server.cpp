@@ -14,6 +14,11 @@
 // become asynchronous operations, which Asio's io_uring backend submits as ring operations
 // (recvmsg/sendmsg), batched across connections into a few io_uring_enter calls. On epoll it
 // only adds work (every read then goes through the reactor).
+//
+// Writes are batched (parked_server_options::batch_writes, stream::cork): the echoes of all the
+// messages one read brought go out in one write. With one message in flight per connection that
+// changes nothing; with a client that pipelines, it is one send per read instead of one per
+// message. --no-batch-writes turns it off (the A/B of the pipelined table).
 #include "server_main.hpp"
 
 #include <burrow/asio/parked_server.hpp>
@@ -46,14 +51,25 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, echo_server& server, 
     }
 }
 
+// parked_server_options::batch_writes where this burrow has it (a parked_server without it sends
+// every echo at once either way).
+template <class Options>
+void set_batch_writes(Options& options, bool on) {
+    if constexpr (requires { options.batch_writes = on; })
+        options.batch_writes = on;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     bool blocking_sockets = false;
-    int kept = 1;  // argv without --blocking-sockets, for the common parser
+    bool batch_writes = true;
+    int kept = 1;  // argv without our own options, for the common parser
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--blocking-sockets") == 0)
             blocking_sockets = true;
+        else if (std::strcmp(argv[i], "--no-batch-writes") == 0)
+            batch_writes = false;
         else
             argv[kept++] = argv[i];
     }
@@ -61,6 +77,7 @@ int main(int argc, char** argv) {
     asio::io_context io(1);
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(where.host), where.port));
     echo_server::options_type options;
+    set_batch_writes(options, batch_writes);
     if (blocking_sockets) {
         options.on_open = [](const echo_server::connection_ptr& c, const burrow::accept_result&) {
             boost::system::error_code ignored;
