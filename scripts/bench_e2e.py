@@ -487,7 +487,7 @@ def main():
            "runs": [], "idle": [], "strace": [], "client": [], "squid": {}}
     if a.only_uring:
         reps, idle, strace_seconds, client_conns, squid_seconds, pipeline = 0, 0, 0, [], 0, 0
-    if reps:
+    if reps and sizes and conns:
         log(f"==> race: {', '.join(s.name for s in servers + floor)} (+ tcp baseline at 64 KiB); "
             f"{reps} reps x {seconds:g} s")
     try:
@@ -526,7 +526,7 @@ def main():
                             r = one_run(s, bench, n, size, seconds, binary, pipeline)
                             r["rep"] = rep
                             doc["pipeline"]["runs"].append(r)
-                            log(f"  rep {rep + 1} {size:>6} B {n:>5} conns x{pipeline} {s.name:<12} "
+                            log(f"  rep {rep + 1} {size:>6} B {n:>5} conns x{pipeline} {s.name:<16} "
                                 f"{r['messages_per_second']:>10.0f} msg/s {r['server_cpu_us_per_message']:>7.2f} us CPU/msg"
                                 + (f"  ERRORS {r['errors']}" if r["errors"] else ""))
         finally:

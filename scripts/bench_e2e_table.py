@@ -497,7 +497,7 @@ def main():
     with open(a.json) as f:
         doc = json.load(f)
     # bench_e2e.py --only-uring: no race, only the epoll/io_uring comparison
-    text = render(doc) if doc.get("runs") else render_uring(doc.get("uring") or {"skipped": "not measured"})
+    text = render(doc) if doc.get("runs") or doc.get("pipeline") else render_uring(doc.get("uring") or {"skipped": "not measured"})
     print(text)
     if a.markdown:
         with open(a.markdown, "w") as f:
