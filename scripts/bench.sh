@@ -52,8 +52,8 @@ and 64 KiB: messages/s, server CPU and system calls per message (E2E_URING_SECON
 E2E_URING_REPS (2), E2E_URING_SIZES, E2E_URING_CONNECTIONS, E2E_URING_STRACE_SECONDS (1)), about
 2.5 minutes plus that build; E2E_ONLY_URING=1 runs only that comparison, into
 bench-results/uring/ (docs/bench/ untouched).
-The default settings take about 12-15 minutes (the squid part about 1, the floor about 1.5, the
-pipelined table about 1.5).
+The default settings take about 13-15 minutes (the squid part about 1, the floor about 1.5, the
+pipelined table about 2).
 An existing build dir keeps its other options (tests, examples); a new one is made without them.
 
 For numbers worth quoting, run on a quiet machine with frequency scaling off.

@@ -51,14 +51,6 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, echo_server& server, 
     }
 }
 
-// parked_server_options::batch_writes where this burrow has it (a parked_server without it sends
-// every echo at once either way).
-template <class Options>
-void set_batch_writes(Options& options, bool on) {
-    if constexpr (requires { options.batch_writes = on; })
-        options.batch_writes = on;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -77,7 +69,7 @@ int main(int argc, char** argv) {
     asio::io_context io(1);
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(where.host), where.port));
     echo_server::options_type options;
-    set_batch_writes(options, batch_writes);
+    options.batch_writes = batch_writes;
     if (blocking_sockets) {
         options.on_open = [](const echo_server::connection_ptr& c, const burrow::accept_result&) {
             boost::system::error_code ignored;

@@ -65,7 +65,7 @@ struct bench_report {
     double window_seconds = 0;    ///< the measurement window (load phase)
     double cpu_seconds = 0;       ///< user+system CPU of this process during the load phase
     /// The closed loop queued its messages and wrote the queue before each read that had to wait
-    /// (false in the open loop, and for WebSocket when burrow's stream has no cork()).
+    /// (always in the closed loop; false in the open loop and with --idle).
     bool batched_writes = false;
 };
 

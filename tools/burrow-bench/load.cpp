@@ -180,13 +180,8 @@ template <class NextLayer>
 struct ws_channel {
     websocket::stream<NextLayer> ws;
     ws::opcode type;
-    // True when burrow's stream has write batching (cork); without it the WebSocket side sends
-    // each message at once.
-    static constexpr bool can_batch = requires(websocket::stream<NextLayer>& s) { s.cork(); };
-    void batch_writes() {
-        if constexpr (can_batch)
-            ws.cork();  // the stream flushes by itself before a read waits, and with the Close
-    }
+    // The stream sends its queue by itself before a read waits, and with the Close.
+    void batch_writes() { ws.cork(); }
     asio::awaitable<boost::system::error_code> send(std::span<const std::byte> p) { return ws.co_write(p, type); }
     asio::awaitable<boost::system::error_code> receive() {
         for (;;) {
@@ -572,7 +567,7 @@ bench_report run_bench(const bench_options& options) {
 
     bench_report report;
     report.options = options;
-    report.batched_writes = !options.idle && options.rate == 0 && (s.raw_tcp || ws_channel<tcp::socket>::can_batch);
+    report.batched_writes = !options.idle && options.rate == 0;
     if (s.url.secure) {
         s.tls.ca_file = options.ca_file;
         s.tls.cert_file = options.cert_file;
