@@ -196,12 +196,15 @@ struct parked_server_options {
     /// message, so a rare huge message does not pin memory. At most this much per worker: as many
     /// workers as connections busy at once, of which up to 256 are kept while idle.
     std::size_t kept_message_buffer = 256 * 1024;
-    /// Batch the writes made while a worker has a connection (stream::cork): the answers to a
-    /// burst of messages the peer sent at once go out in one write (one system call instead of
-    /// one per message), when the worker has handled every message already received (or the
-    /// connection's queue of 16 KiB is full, or a ping or Close goes out). The catch: a frame
-    /// written by a message handler leaves only then, so a handler that writes and then waits
-    /// for something else (a database, a timer) calls co_flush() on the stream before it waits.
+    /// Batch the answers to a burst (stream::cork): while more of what the peer sent is already
+    /// received (stream::input_pending), the message handler runs with its connection's stream
+    /// corked, so the frames it writes are queued; the handler of the last message of the burst
+    /// runs uncorked and its write carries the queue. The answers to a burst of pipelined
+    /// messages so go out in one write (one system call instead of one per message); a peer that
+    /// sends one message at a time sees no difference. The catch: during a burst, a frame a
+    /// handler writes leaves only when the burst is answered (or the queue of 16 KiB is full, or
+    /// a ping or Close goes out), so a handler that writes and then waits for something else (a
+    /// database, a timer) calls co_flush() on the stream before it waits.
     bool batch_writes = false;
 };
 
@@ -351,8 +354,6 @@ private:
             }
             connection_ptr c = std::move(w.job);
             stream<Socket>& ws = c->ws_;
-            if (owner->options.batch_writes)
-                ws.cork();  // the read that reports would_block sends the batch (see stream::cork)
             boost::system::error_code end;  // set when the connection is over
             for (;;) {
                 if (c->close_requested_) {
@@ -393,14 +394,21 @@ private:
                         break;
                     m.payload = std::span(w.message).first(filled);
                 }
+                if (owner->options.batch_writes) {
+                    if (ws.input_pending())
+                        ws.cork();  // more to answer right after this one: queue
+                    else
+                        ws.uncork();  // the last of the burst: its answer takes the queue along
+                }
                 co_await owner->on_message(c, m);
                 if (!ws.is_open()) {  // the handler closed it (or a write failed: say how)
                     end = ws.end_reason() ? ws.end_reason() : make_error_code(error::closed);
                     break;
                 }
             }
-            if (ws.corked()) {  // parked or ended: writes from elsewhere go out at once again
-                const auto unsent = co_await ws.co_uncork();
+            ws.uncork();  // parked or ended: writes from elsewhere go out at once
+            if (ws.queued_bytes() != 0) {  // (usually sent already, before the read found nothing)
+                const auto unsent = co_await ws.co_flush();
                 if (unsent && !end)
                     end = unsent;
             }

@@ -380,6 +380,16 @@ public:
         return send_batch();
     }
 
+    /// Stops batching without sending: frames still queued go out ahead of the next write, before
+    /// the next read waits for the peer, or on co_flush(). For a reader that corks only while it
+    /// has more received messages to answer (websocket::parked_server does): the answer to the
+    /// last one then carries the queue, in one write.
+    void uncork() noexcept { corked_ = false; }
+
+    /// True when the next read will not wait for the peer: received bytes are not all handed out
+    /// yet, or the last read filled all it offered (more is probably waiting in the socket).
+    bool input_pending() const noexcept { return read_begin_ != read_end_ || last_read_filled_; }
+
     /// Size of the queue of a corked stream (frames larger than this are sent at once).
     static constexpr std::size_t write_batch_capacity = 16 * 1024;
 

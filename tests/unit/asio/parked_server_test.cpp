@@ -550,33 +550,53 @@ TEST(parked_server, a_peer_that_keeps_sending_does_not_starve_the_others) {
     EXPECT_LT(a_messages_when_b_came, 2500u);
 }
 
-TEST(parked_server, batch_writes_answers_a_burst_in_one_write_and_uncorks_before_parking) {
+TEST(parked_server, batch_writes_answers_a_burst_in_one_write_and_single_messages_at_once) {
     ended ends;
-    std::vector<std::size_t> queued_after_write;  // the connection's queue after each echo
+    struct handled {
+        bool corked;
+        std::size_t queued_after_write;
+    };
+    std::vector<handled> calls;
     auto echo_and_look = [&](const connection_ptr& c, websocket::message_view m) -> asio::awaitable<void> {
-        EXPECT_TRUE(c->ws().corked());
+        const bool corked = c->ws().corked();
         (void)co_await c->ws().co_write(m.payload, m.type);
-        queued_after_write.push_back(c->ws().queued_bytes());
+        calls.push_back({corked, c->ws().queued_bytes()});
     };
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         server_type::options_type options;
         options.batch_writes = true;
         server_type server(io.get_executor(), echo_and_look, std::ref(ends), options);
         auto [conn, client] = serve_a_client(io, server);
+        // A burst in one write (one read for the server): answered in one write.
         const int burst = 20;
         client.cork();
         for (int i = 0; i < burst; ++i)
             EXPECT_FALSE(co_await client.co_write_text("burst " + std::to_string(i)));
-        EXPECT_FALSE(co_await client.co_flush());  // the whole burst in one write
+        EXPECT_FALSE(co_await client.co_uncork());
         std::string back;
         for (int i = 0; i < burst; ++i) {
             auto info = co_await client.co_read(back);
             EXPECT_TRUE(info);
             EXPECT_EQ(back, "burst " + std::to_string(i));
         }
-        EXPECT_EQ(queued_after_write.size(), std::size_t(burst));
-        // Each echo waited in the queue until the worker had handled what it had received.
-        EXPECT_EQ(std::count(queued_after_write.begin(), queued_after_write.end(), 0u), 0);
+        EXPECT_EQ(calls.size(), std::size_t(burst));
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            const bool last = i + 1 == calls.size();
+            EXPECT_EQ(calls[i].corked, !last) << i;  // queued while more was received
+            EXPECT_EQ(calls[i].queued_after_write == 0, last) << i;  // the last answer took the queue along
+        }
+        // One message at a time: answered at once, nothing queued.
+        calls.clear();
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_FALSE(co_await client.co_write_text("single"));
+            auto info = co_await client.co_read(back);
+            EXPECT_TRUE(info);
+        }
+        EXPECT_EQ(calls.size(), 3u);
+        for (const auto& call : calls) {
+            EXPECT_FALSE(call.corked);
+            EXPECT_EQ(call.queued_after_write, 0u);
+        }
         co_await settle();
         EXPECT_TRUE(conn->parked());
         EXPECT_FALSE(conn->ws().corked());  // parked: a write from elsewhere goes out at once
