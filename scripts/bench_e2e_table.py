@@ -261,7 +261,7 @@ def render_pipeline(p):
         f"for all the echoes one read brought, leave in one write, to every server alike (tcp and floor are the TCP "
         f"echoes driven with tcp://, the same bytes without WebSocket; burrow-unbatched is burrow's server with "
         f"--no-batch-writes: one send per echo)."
-        + (f" Not batched (burrow-bench built without the stream's cork()): {', '.join(unbatched)}." if unbatched else "")
+        + (f" burrow-bench did not batch its writes (a build older than batching) for: {', '.join(unbatched)}." if unbatched else "")
         + "\n",
         table(headers, rows),
         ""])
