@@ -51,7 +51,10 @@ struct echo_result {
 };
 
 /// Echoes every message on `ws` until the peer closes or the connection fails. The stream sends
-/// the right Close itself on a protocol error; nothing is left for the caller to do.
+/// the right Close itself on a protocol error; nothing is left for the caller to do. The echoes
+/// of a burst (messages the peer sent before reading) go out in one write: while more input is
+/// already received, the stream is corked and an echo only queued; the last echo of the burst
+/// carries the queue.
 template <class NextLayer>
 boost::asio::awaitable<echo_result> co_echo_messages(websocket::stream<NextLayer>& ws) {
     echo_result result;
@@ -62,6 +65,10 @@ boost::asio::awaitable<echo_result> co_echo_messages(websocket::stream<NextLayer
             result.ec = info.error();
             co_return result;
         }
+        if (ws.input_pending())
+            ws.cork();
+        else
+            ws.uncork();
         if (auto ec = co_await ws.co_write(message, info->type)) {
             result.ec = ec;
             co_return result;
