@@ -30,6 +30,7 @@
 // throws on the data path. After an error or a close, only close-related calls are meaningful.
 #pragma once
 
+#include <burrow/asio/detail/asio_config.hpp>
 #include <burrow/asio/detail/buffer_pool.hpp>
 #include <burrow/asio/detail/deadline.hpp>
 #include <burrow/asio/detail/end_of_stream.hpp>
@@ -957,7 +958,10 @@ private:
             // One gather write: the queue, the header, then the caller's payload as it is.
             std::array<boost::asio::const_buffer, 3> parts{queued, boost::asio::buffer(head.data(), head_size),
                                                             boost::asio::buffer(payload.data(), payload.size())};
-            co_return co_await write_all(parts);
+            boost::system::error_code ec;
+            if (!write_at_once(parts, ec))
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
+            co_return ec ? finish(ec) : ec;
         }
         // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
         // first chunk carries the header.
@@ -971,8 +975,11 @@ private:
             const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
             key = copy_masked(buffer.data() + used, payload.subspan(sent, n), key);
             std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
-            if (auto ec = co_await write_all(parts))
-                co_return ec;
+            boost::system::error_code ec;
+            if (!write_at_once(parts, ec))
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
+            if (ec)
+                co_return finish(ec);
             before = boost::asio::const_buffer();
             sent += n;
             used = 0;
@@ -992,19 +999,19 @@ private:
         return key;
     }
 
-    // Writes every byte of `parts` (the gate is held): at once on a non-blocking socket, and only
-    // what the socket did not take through an asynchronous write.
+    // Writes what a non-blocking socket takes at once (the gate is held) and advances `parts` past
+    // it. True when nothing is left to write (or the write failed: `ec`); false when the rest must
+    // go through an asynchronous write. Not a coroutine: a write that completes at once costs no
+    // coroutine frame of its own (Asio's per-thread frame cache holds two).
     template <std::size_t N>
-    boost::asio::awaitable<boost::system::error_code> write_all(std::array<boost::asio::const_buffer, N> parts) {
+    bool write_at_once(std::array<boost::asio::const_buffer, N>& parts, boost::system::error_code& ec) {
         if constexpr (can_try_at_once) {
-            // A non-blocking socket (see read_piece): no operation, no trip through the scheduler.
             if (next_.non_blocking()) {
-                boost::system::error_code ec;
                 std::size_t done = next_.write_some(parts, ec);
-                if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
-                    co_return finish(ec);
-                if (done == boost::asio::buffer_size(parts))
-                    co_return boost::system::error_code{};
+                if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+                    ec = {};
+                if (ec || done == boost::asio::buffer_size(parts))
+                    return true;
                 for (auto& part : parts) {
                     const std::size_t k = std::min(done, part.size());
                     part += k;
@@ -1012,8 +1019,7 @@ private:
                 }
             }
         }
-        auto [ec, n] = co_await boost::asio::async_write(next_, parts, boost::asio::as_tuple(boost::asio::use_awaitable));
-        co_return ec ? finish(ec) : ec;
+        return false;
     }
 
     // Appends one frame to the queue of a corked stream (the gate is held, the frame fits).
@@ -1044,7 +1050,11 @@ private:
         if (finished_)
             co_return finish_error_;  // nowhere to send it: dropped
         std::array<boost::asio::const_buffer, 1> parts{queued};
-        co_return co_await write_all(parts);
+        boost::system::error_code ec;
+        if (!write_at_once(parts, ec))
+            std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts,
+                                                                          boost::asio::as_tuple(boost::asio::use_awaitable));
+        co_return ec ? finish(ec) : ec;
     }
 
     // Empties the queue when the write that carried it is over (sent or failed: either way it is
