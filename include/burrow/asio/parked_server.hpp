@@ -203,8 +203,10 @@ struct parked_server_options {
     /// messages so go out in one write (one system call instead of one per message); a peer that
     /// sends one message at a time sees no difference. The catch: during a burst, a frame a
     /// handler writes leaves only when the burst is answered (or the queue of 16 KiB is full, or
-    /// a ping or Close goes out), so a handler that writes and then waits for something else (a
-    /// database, a timer) calls co_flush() on the stream before it waits.
+    /// a ping or Close goes out), so a handler that waits for something else (a database, a
+    /// timer) calls co_flush() on the stream before it waits: the answers to the burst's earlier
+    /// messages may be queued. A write from elsewhere is queued too while a handler of a burst
+    /// runs, and is never held back otherwise (the worker uncorks between handlers).
     bool batch_writes = false;
 };
 
@@ -401,6 +403,8 @@ private:
                         ws.uncork();  // the last of the burst: its answer takes the queue along
                 }
                 co_await owner->on_message(c, m);
+                if (owner->options.batch_writes)
+                    ws.uncork();  // queue only while a handler runs: a write from elsewhere goes out
                 if (!ws.is_open()) {  // the handler closed it (or a write failed: say how)
                     end = ws.end_reason() ? ws.end_reason() : make_error_code(error::closed);
                     break;
@@ -411,6 +415,10 @@ private:
                 const auto unsent = co_await ws.co_flush();
                 if (unsent && !end)
                     end = unsent;
+            }
+            if (!end && c->close_requested_) {  // close() came while the worker was suspended
+                w.job = std::move(c);            // (sending the queue): close it now
+                continue;
             }
             if (w.message.capacity() > owner->options.kept_message_buffer)
                 std::vector<std::byte>().swap(w.message);  // a huge message does not pin memory

@@ -359,17 +359,20 @@ public:
     /// complete at once, without a system call. The queue goes out in one write: together with the
     /// next frame that does not fit in it (or is a ping or a Close), when a read of this stream is
     /// about to wait for the peer (co_read_frame_if_ready: before it completes with would_block),
-    /// on co_flush() and on co_uncork(). A peer that sends a burst of messages so gets its answers
+    /// on co_flush() and on co_uncork(). While a read of this stream waits for the peer, frames
+    /// are not queued but sent at once (with the queue), so a write from another coroutine is
+    /// never held back by a read. A peer that sends a burst of messages so gets its answers
     /// in one write, not one per message. The error of a write that carried queued frames is
     /// reported by the call that made it (that later write, the read, co_flush). A coroutine that
     /// queues a frame and then waits for something other than this stream's reads calls co_flush()
     /// first. Frames still queued when the stream is destroyed are dropped.
     void cork() noexcept { corked_ = true; }
 
-    /// True between cork() and co_uncork().
+    /// True between cork() and co_uncork() or uncork().
     bool corked() const noexcept { return corked_; }
 
-    /// Bytes of queued frames not yet sent (0 when not corked).
+    /// Bytes of queued frames not yet sent (0 when nothing is queued; frames queued before an
+    /// uncork() stay until they go out).
     std::size_t queued_bytes() const noexcept { return batch_used_; }
 
     /// Sends the frames queued while corked (does nothing when none are); stays corked.
@@ -516,12 +519,13 @@ private:
                 }
                 if constexpr (can_wait_readable) {
                     if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
-                        if (batch_used_ != 0) {  // corked: the queue goes out before any wait
+                        if (must_flush_before_waiting()) {
                             if (auto ec = co_await send_batch())
                                 co_return ec;
                         }
                         if (return_instead_of_waiting_)  // co_read_frame_if_ready: the caller waits
                             co_return make_error_code(boost::asio::error::would_block);
+                        flag_guard waiting(waiting_for_peer_);
                         auto [wait_ec] = co_await next_.async_wait(NextLayer::wait_read,
                                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
                         if (wait_ec)
@@ -564,7 +568,7 @@ private:
                             if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
                                 co_return read_failed(ec);
                             last_read_filled_ = false;
-                            if (batch_used_ != 0) {
+                            if (must_flush_before_waiting()) {
                                 if (auto ec2 = co_await send_batch())
                                     co_return ec2;
                             }
@@ -577,11 +581,12 @@ private:
                 }
                 if (!have_bytes) {
                     reads_at_once_ = 0;
-                    if (batch_used_ != 0) {
+                    if (must_flush_before_waiting()) {
                         if (auto failed = co_await send_batch())
                             co_return failed;
                     }
                     boost::system::error_code ec;
+                    flag_guard waiting(waiting_for_peer_);
                     if (space[1].size() == 0)
                         std::tie(ec, n) = co_await next_.async_read_some(space[0], boost::asio::as_tuple(boost::asio::use_awaitable));
                     else
@@ -691,7 +696,7 @@ private:
     // Reads more bytes so the unconsumed input holds at least `need` bytes (and at least one more).
     // The read with keepalive, idle timeout or a close under way (read_piece does the plain one).
     boost::asio::awaitable<boost::system::error_code> fill(std::size_t need) {
-        if (batch_used_ != 0) {  // corked: the queue goes out before any wait
+        if (must_flush_before_waiting()) {
             if (auto ec = co_await send_batch())
                 co_return ec;
         }
@@ -700,6 +705,7 @@ private:
         auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
         boost::system::error_code ec;
         std::size_t n = 0;
+        flag_guard waiting(waiting_for_peer_);
         if (close_sent_) {
             // After our Close only the peer's Close (or its TCP close) is awaited, and not forever.
             auto r = co_await detail::co_before(
@@ -929,7 +935,7 @@ private:
         if (!gate_.try_lock() && !co_await gate_.lock())
             co_return make_error_code(boost::asio::error::operation_aborted);
         detail::gate_guard guard(gate_);
-        if (close_sent_)
+        if (close_sent_ || (finished_ && op != opcode::close))  // (it may have ended while we waited)
             co_return make_error_code(error::closed);
 
         ws::frame_header h;
@@ -944,8 +950,9 @@ private:
         if (head_size == 0)
             co_return make_error_code(error::bad_write);
 
-        // Corked: a frame that fits joins the queue (pings and Closes go out at once, with it).
-        if (corked_ && op != opcode::ping && op != opcode::close &&
+        // Corked: a frame that fits joins the queue (pings and Closes go out at once, with it; so
+        // does every frame while a read waits for the peer, who may be waiting for it).
+        if (corked_ && !waiting_for_peer_ && op != opcode::ping && op != opcode::close &&
             head_size + payload.size() <= write_batch_capacity - batch_used_) {
             queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt);
             co_return boost::system::error_code{};
@@ -1057,18 +1064,21 @@ private:
         co_return ec ? finish(ec) : ec;
     }
 
-    // Empties the queue when the write that carried it is over (sent or failed: either way it is
-    // not sent again), and gives its buffer back to the pool.
+    // Takes the queue off the stream for the write that carries it (from then on nothing is queued,
+    // so a read does not wait for that write), and gives its buffer back to the pool when the
+    // write is over (sent or failed: either way it is not sent again).
     struct batch_sent_guard {
-        explicit batch_sent_guard(stream& s) noexcept : self(s) {}
+        explicit batch_sent_guard(stream& s) noexcept : buffer(std::exchange(s.batch_, nullptr)) { s.batch_used_ = 0; }
         batch_sent_guard(const batch_sent_guard&) = delete;
         batch_sent_guard& operator=(const batch_sent_guard&) = delete;
-        ~batch_sent_guard() {
-            self.batch_used_ = 0;
-            self.give_back_batch();
-        }
-        stream& self;
+        ~batch_sent_guard() { detail::buffer_pool::give(buffer, write_batch_capacity); }
+        std::byte* buffer;
     };
+
+    // Before a read waits for the peer: frames are queued and no write is under way (a writer
+    // that has the gate, or is handed it, sends the queue itself; the read does not wait for a
+    // write that may itself wait for the peer to read).
+    bool must_flush_before_waiting() const noexcept { return batch_used_ != 0 && !gate_.busy(); }
 
     void give_back_batch() {
         detail::buffer_pool::give(batch_, write_batch_capacity);
@@ -1121,6 +1131,7 @@ private:
     bool finished_ = false;
     bool last_read_filled_ = false;
     bool corked_ = false;
+    bool waiting_for_peer_ = false;  // a read waits for the peer: writes are not queued then
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it

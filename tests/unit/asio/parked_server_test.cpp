@@ -570,8 +570,10 @@ TEST(parked_server, batch_writes_answers_a_burst_in_one_write_and_single_message
         // A burst in one write (one read for the server): answered in one write.
         const int burst = 20;
         client.cork();
-        for (int i = 0; i < burst; ++i)
-            EXPECT_FALSE(co_await client.co_write_text("burst " + std::to_string(i)));
+        for (int i = 0; i < burst; ++i) {
+            const std::string text = "burst " + std::to_string(i);  // named: GCC 12 coroutine bug
+            EXPECT_FALSE(co_await client.co_write_text(text));
+        }
         EXPECT_FALSE(co_await client.co_uncork());
         std::string back;
         for (int i = 0; i < burst; ++i) {
@@ -609,4 +611,79 @@ TEST(parked_server, batch_writes_answers_a_burst_in_one_write_and_single_message
         co_await settle();
     });
     ends.expect_once(make_error_code(error::closed));
+}
+
+TEST(parked_server, batch_writes_never_holds_back_a_write_from_elsewhere_while_the_worker_waits) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        server_type::options_type options;
+        options.batch_writes = true;
+        server_type server(io.get_executor(), echo, {}, options);
+        auto [a, b] = make_pair(io);
+        const websocket::stream_options stream_options;
+        auto conn = server.serve(std::move(a), stream_options, {});
+        // A whole message and the first fragment of the next one, in one write: the worker answers
+        // the first, then waits for the rest of the second.
+        std::vector<std::byte> wire = wire_frame(opcode::text, true, "A", 0x01020304);
+        const auto fragment = wire_frame(opcode::text, false, "B1", 0x05060708);
+        wire.insert(wire.end(), fragment.begin(), fragment.end());
+        co_await write_raw(b, wire);
+        auto echo_a = co_await read_wire_frame(b);
+        EXPECT_TRUE(echo_a);
+        EXPECT_EQ(echo_a->payload, "A");
+        co_await settle();
+        EXPECT_FALSE(conn->parked());  // the worker waits for the rest of B
+        EXPECT_FALSE(co_await conn->ws().co_write_text("pushed"));
+        EXPECT_EQ(conn->ws().queued_bytes(), 0u);
+        auto pushed = co_await read_wire_frame(b);  // without the rest of B
+        EXPECT_TRUE(pushed);
+        EXPECT_EQ(pushed->payload, "pushed");
+        co_await write_raw(b, wire_frame(opcode::continuation, true, "B2", 0x0a0b0c0d));
+        auto echo_b = co_await read_wire_frame(b);
+        EXPECT_TRUE(echo_b);
+        EXPECT_EQ(echo_b->payload, "B1B2");
+    });
+}
+
+TEST(parked_server, close_while_the_worker_sends_a_batch_is_not_lost) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        server_type::options_type options;
+        options.batch_writes = true;
+        server_type server(io.get_executor(), echo, {}, options);
+        auto [a, b] = make_pair(io);
+        a.set_option(asio::socket_base::send_buffer_size(4096));
+        const websocket::stream_options stream_options;
+        auto conn = server.serve(std::move(a), stream_options, {});
+        // Exactly 64 KiB of whole frames (1024 bytes each on the wire): the server's first read
+        // fills its buffer, so it answers them corked, and its next read sends the batch into a
+        // socket that takes only part of it: the worker is suspended in that write.
+        std::vector<std::byte> wire;
+        for (int i = 0; i < 64; ++i) {
+            const auto f = wire_frame(opcode::binary, true, std::string(1016, char('a' + i % 26)), 0x01020304);
+            wire.insert(wire.end(), f.begin(), f.end());
+        }
+        co_await write_raw(b, wire);
+        int got = 0;
+        for (; got < 51; ++got) {
+            auto f = co_await read_wire_frame(b);
+            EXPECT_TRUE(f);
+            if (!f)
+                co_return;
+        }
+        co_await settle();
+        server.close(conn);
+        for (; got < 64; ++got) {
+            auto f = co_await read_wire_frame(b);
+            EXPECT_TRUE(f);
+            if (!f)
+                co_return;
+        }
+        asio::steady_timer limit(io, 1s);
+        auto r = co_await (read_wire_frame(b) || limit.async_wait(asio::use_awaitable));
+        EXPECT_EQ(r.index(), 0u) << "no Close within 1 s after close()";
+        if (r.index() == 0) {
+            const auto& f = std::get<0>(r);
+            EXPECT_TRUE(f && f->header.op == opcode::close);
+        }
+    }, 5s);
 }
