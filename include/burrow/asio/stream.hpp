@@ -36,6 +36,7 @@
 #include <burrow/asio/detail/end_of_stream.hpp>
 #include <burrow/asio/detail/room_growth.hpp>
 #include <burrow/asio/detail/teardown.hpp>
+#include <burrow/asio/detail/transfer_everything.hpp>
 #include <burrow/asio/detail/write_gate.hpp>
 #include <burrow/config.hpp>
 #include <burrow/error.hpp>
@@ -967,7 +968,8 @@ private:
                                                             boost::asio::buffer(payload.data(), payload.size())};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
-                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
+                                                                          as_tuple(use_awaitable));
             co_return ec ? finish(ec) : ec;
         }
         // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
@@ -984,7 +986,8 @@ private:
             std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
-                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, as_tuple(use_awaitable));
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
+                                                                          as_tuple(use_awaitable));
             if (ec)
                 co_return finish(ec);
             before = boost::asio::const_buffer();
@@ -1059,7 +1062,7 @@ private:
         std::array<boost::asio::const_buffer, 1> parts{queued};
         boost::system::error_code ec;
         if (!write_at_once(parts, ec))
-            std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts,
+            std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
                                                                           boost::asio::as_tuple(boost::asio::use_awaitable));
         co_return ec ? finish(ec) : ec;
     }

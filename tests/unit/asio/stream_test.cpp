@@ -1238,6 +1238,56 @@ struct limited_socket {
 
 } // namespace
 
+// A socket in blocking mode (no write at once: every frame goes through async_write) that records
+// how many bytes each write_some was offered.
+struct offer_recording_socket {
+    using executor_type = local_socket::executor_type;
+    local_socket s;
+    std::vector<std::size_t>* offers;
+    executor_type get_executor() { return s.get_executor(); }
+    bool non_blocking() const { return false; }
+    template <class B>
+    std::size_t read_some(const B& b, boost::system::error_code& ec) { return s.read_some(b, ec); }
+    template <class B>
+    std::size_t write_some(const B& b, boost::system::error_code& ec) { return s.write_some(b, ec); }
+    template <class B, class T>
+    auto async_read_some(const B& b, T&& t) { return s.async_read_some(b, std::forward<T>(t)); }
+    template <class B, class T>
+    auto async_write_some(const B& b, T&& t) {
+        offers->push_back(asio::buffer_size(b));
+        return s.async_write_some(b, std::forward<T>(t));
+    }
+};
+
+TEST(stream_write, a_frame_larger_than_64_kib_is_offered_to_the_socket_in_one_piece) {
+    // Asio's transfer_all offers at most 64 KiB per write_some: a 64 KiB payload's frame would
+    // leave its last bytes for a second system call and a second TCP segment.
+    for (role r : {role::server, role::client}) {
+        SCOPED_TRACE(r == role::server ? "server" : "client");
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            using namespace asio::experimental::awaitable_operators;
+            auto [a, b] = make_pair(io);
+            std::vector<std::size_t> offers;
+            websocket::stream<offer_recording_socket> s(offer_recording_socket{std::move(a), &offers}, r);
+            const std::string payload(64 * 1024, 'x');
+            auto write = [&]() -> asio::awaitable<void> { EXPECT_FALSE(co_await s.co_write(bytes_of(payload))); };
+            auto read = [&]() -> asio::awaitable<void> {
+                auto f = co_await read_wire_frame(b);
+                EXPECT_TRUE(f);
+                if (f) {
+                    EXPECT_EQ(f->payload, payload);
+                }
+            };
+            co_await (write() && read());
+            const std::size_t header = r == role::server ? 10 : 14;
+            EXPECT_FALSE(offers.empty());
+            if (!offers.empty()) {
+                EXPECT_EQ(offers.front(), header + payload.size());  // (the socket may take less)
+            }
+        });
+    }
+}
+
 TEST(stream_cork, a_read_does_not_wait_behind_a_blocked_write_that_carries_the_queue) {
     // Both sides write 4 MiB before they read: the server's read must go on while its write (which
     // took the queue along) waits for the peer, or nobody reads.
