@@ -1,5 +1,6 @@
 // Masking throughput: burrow's dispatched apply_mask, each kernel on its own, and Boost.Beast's
-// mask_inplace as a comparator, in place on one buffer (in cache for all but the largest sizes).
+// mask_inplace as a comparator, in place on one buffer (in cache for all but the largest sizes);
+// then masking while copying (ws::copy_masked) against memcpy.
 //
 //   mask/<impl>/<size>            buffer 64-byte aligned
 //   mask_unaligned/<impl>/<size>  buffer at offset 3 from a 64-byte boundary
@@ -14,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -81,6 +83,77 @@ void bm_beast(benchmark::State& state, std::size_t size, std::size_t offset) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 
+// Masking copy (a client masks its payload into its own send buffer): the destination 14 bytes
+// past a 64-byte boundary (behind a client frame header of 14 bytes), the source aligned.
+//   copy_mask/burrow         ws::copy_masked (one pass)
+//   copy_mask/burrow-<isa>   each kernel's copy (from copy_mask_min bytes)
+//   copy_mask/memcpy+mask    memcpy, then apply_mask in place (burrow before the copy kernels)
+//   copy_mask/beast          memcpy, then Beast's mask_inplace (what its client write does)
+//   copy_mask/memcpy         the copy alone: the floor
+struct copy_buffers {
+    payload in;
+    payload out;
+    explicit copy_buffers(std::size_t size) : in(size, 0), out(size, 14) {}
+};
+
+void bm_copy_burrow(benchmark::State& state, std::size_t size) {
+    copy_buffers b(size);
+    std::uint32_t key = bench_key();
+    for (auto _ : state) {
+        key = burrow::ws::copy_masked(b.out.data(), {b.in.data(), size}, key);
+        benchmark::DoNotOptimize(key);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+
+void bm_copy_kernel(benchmark::State& state, burrow::detail::copy_mask_fn fn, std::size_t size) {
+    copy_buffers b(size);
+    std::uint32_t key = bench_key();
+    for (auto _ : state) {
+        key = fn(b.out.data(), b.in.data(), size, key);
+        benchmark::DoNotOptimize(key);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+
+void bm_copy_then_mask(benchmark::State& state, std::size_t size) {
+    copy_buffers b(size);
+    std::uint32_t key = bench_key();
+    for (auto _ : state) {
+        std::memcpy(b.out.data(), b.in.data(), size);
+        key = burrow::ws::apply_mask({b.out.data(), size}, key);
+        benchmark::DoNotOptimize(key);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+
+void bm_copy_beast(benchmark::State& state, std::size_t size) {
+    namespace bwd = boost::beast::websocket::detail;
+    copy_buffers b(size);
+    bwd::prepared_key key;
+    bwd::prepare_key(key, bench_key());
+    const boost::asio::mutable_buffer buffer(b.out.data(), size);
+    for (auto _ : state) {
+        std::memcpy(b.out.data(), b.in.data(), size);
+        bwd::mask_inplace(buffer, key);
+        benchmark::DoNotOptimize(key);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+
+void bm_copy_memcpy(benchmark::State& state, std::size_t size) {
+    copy_buffers b(size);
+    for (auto _ : state) {
+        std::memcpy(b.out.data(), b.in.data(), size);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+
 // "<measurement>/<impl>/<size>". Built by appending: GCC 12 reports a false -Wrestrict on
 // chains of std::string operator+.
 std::string bench_name(std::string_view measurement, std::string_view impl, std::size_t size) {
@@ -104,6 +177,20 @@ const int registered = [] {
         const auto name = [size](std::string_view impl) { return bench_name("mask_unaligned", impl, size); };
         benchmark::RegisterBenchmark(name("burrow").c_str(), bm_burrow, size, offset);
         benchmark::RegisterBenchmark(name("beast").c_str(), bm_beast, size, offset);
+    }
+    for (std::size_t size : sizes) {
+        if (size < burrow::detail::copy_mask_min)
+            continue;
+        const auto name = [size](std::string_view impl) { return bench_name("copy_mask", impl, size); };
+        benchmark::RegisterBenchmark(name("burrow").c_str(), bm_copy_burrow, size);
+        for (const auto& k : burrow::detail::mask_kernels()) {
+            std::string impl = "burrow-";
+            impl.append(burrow::detail::isa_name(k.level));
+            benchmark::RegisterBenchmark(name(impl).c_str(), bm_copy_kernel, k.copy, size);
+        }
+        benchmark::RegisterBenchmark(name("memcpy+mask").c_str(), bm_copy_then_mask, size);
+        benchmark::RegisterBenchmark(name("beast").c_str(), bm_copy_beast, size);
+        benchmark::RegisterBenchmark(name("memcpy").c_str(), bm_copy_memcpy, size);
     }
     return 0;
 }();

@@ -57,4 +57,28 @@ std::uint32_t mask_avx2(std::byte* data, std::size_t size, std::uint32_t key) no
     return next;
 }
 
+// The copy (size >= copy_mask_min): the first register unaligned, then aligned stores from the
+// next 32-byte boundary of `out`, and the last register overlapping the one before it. Storing a
+// few bytes twice is harmless here: the source is another buffer.
+std::uint32_t copy_mask_avx2(std::byte* out, const std::byte* in, std::size_t size, std::uint32_t key) noexcept {
+    auto copy32 = [&](std::size_t at, __m256i k) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + at),
+                            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at)), k));
+    };
+    copy32(0, _mm256_set1_epi32(static_cast<int>(key)));
+    std::size_t i = 32 - (reinterpret_cast<std::uintptr_t>(out) & 31);
+    const __m256i k = _mm256_set1_epi32(static_cast<int>(ws::rotate_mask_key(key, i)));
+    for (; size - i >= 128; i += 128) {
+        copy32(i, k);
+        copy32(i + 32, k);
+        copy32(i + 64, k);
+        copy32(i + 96, k);
+    }
+    for (; size - i >= 32; i += 32)
+        copy32(i, k);
+    if (i < size)
+        copy32(size - 32, _mm256_set1_epi32(static_cast<int>(ws::rotate_mask_key(key, size - 32))));
+    return ws::rotate_mask_key(key, size);
+}
+
 } // namespace burrow::detail

@@ -42,4 +42,28 @@ std::uint32_t mask_sse2(std::byte* data, std::size_t size, std::uint32_t key) no
     return next;
 }
 
+// The copy (size >= copy_mask_min): the first register unaligned, then aligned stores from the
+// next 16-byte boundary of `out`, and the last register overlapping the one before it. Storing a
+// few bytes twice is harmless here: the source is another buffer.
+std::uint32_t copy_mask_sse2(std::byte* out, const std::byte* in, std::size_t size, std::uint32_t key) noexcept {
+    auto copy16 = [&](std::size_t at, __m128i k) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + at),
+                         _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + at)), k));
+    };
+    copy16(0, _mm_set1_epi32(static_cast<int>(key)));
+    std::size_t i = 16 - (reinterpret_cast<std::uintptr_t>(out) & 15);
+    const __m128i k = _mm_set1_epi32(static_cast<int>(ws::rotate_mask_key(key, i)));
+    for (; size - i >= 64; i += 64) {
+        copy16(i, k);
+        copy16(i + 16, k);
+        copy16(i + 32, k);
+        copy16(i + 48, k);
+    }
+    for (; size - i >= 16; i += 16)
+        copy16(i, k);
+    if (i < size)
+        copy16(size - 16, _mm_set1_epi32(static_cast<int>(ws::rotate_mask_key(key, size - 16))));
+    return ws::rotate_mask_key(key, size);
+}
+
 } // namespace burrow::detail

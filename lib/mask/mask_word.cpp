@@ -27,4 +27,28 @@ std::uint32_t mask_word(std::byte* data, std::size_t size, std::uint32_t key) no
     return next;
 }
 
+// The copy: unaligned 8-byte words (memcpy'd, so any machine takes them), the last word
+// overlapping the one before it instead of a tail in pieces (size >= copy_mask_min).
+std::uint32_t copy_mask_word(std::byte* out, const std::byte* in, std::size_t size, std::uint32_t key) noexcept {
+    const std::uint64_t k = widen_mask_key(key);
+    auto word = [&](std::size_t at, std::uint64_t with) {
+        std::uint64_t v;
+        std::memcpy(&v, in + at, 8);
+        v ^= with;
+        std::memcpy(out + at, &v, 8);
+    };
+    std::size_t i = 0;
+    for (; size - i >= 32; i += 32) {
+        word(i, k);
+        word(i + 8, k);
+        word(i + 16, k);
+        word(i + 24, k);
+    }
+    for (; size - i >= 8; i += 8)
+        word(i, k);
+    if (i < size)
+        word(size - 8, widen_mask_key(ws::rotate_mask_key(key, size - 8)));
+    return ws::rotate_mask_key(key, size);
+}
+
 } // namespace burrow::detail

@@ -9,7 +9,9 @@
 //   - no byte around the span changes (canaries on both sides);
 //   - no byte outside the span is read: the payload also runs at the very end of an allocation
 //     of its exact size, where AddressSanitizer catches an overread;
-//   - masking twice restores the payload.
+//   - masking twice restores the payload;
+//   - each kernel's masking copy and ws::copy_masked give the reference's bytes and key, whole and
+//     in two pieces, without writing outside the destination or reading outside the source.
 #include "fuzz_check.hpp"
 
 #include <burrow/detail/mask_kernels.hpp>
@@ -106,6 +108,46 @@ std::uint32_t dispatched(std::byte* data, std::size_t size, std::uint32_t key) n
     return burrow::ws::apply_mask(std::span<std::byte>{data, size}, key);
 }
 
+// A masking copy (`fn` of copy_mask_fn): the source at the very end of an exact-size allocation
+// (AddressSanitizer catches an overread), the destination at `offset` from a 64-byte boundary with
+// canaries on both sides; then in two pieces chained by the returned key.
+void check_copy(burrow::detail::copy_mask_fn fn, std::size_t min_size, std::span<const std::byte> payload,
+                std::size_t offset, std::size_t split, std::uint32_t key, const reference_result& ref) {
+    const std::size_t n = payload.size();
+    if (n < min_size)
+        return;
+    aligned_buffer source(n);
+    if (n)
+        std::memcpy(source.p, payload.data(), n);
+    const std::size_t total = canary_size + offset + n + canary_size;
+    aligned_buffer buf(total);
+    for (std::size_t i = 0; i < total; ++i)
+        buf.p[i] = canary_byte(i);
+    std::byte* out = buf.p + canary_size + offset;
+    const auto check_canaries = [&] {
+        for (std::size_t i = 0; i < canary_size + offset; ++i)
+            BURROW_FUZZ_CHECK(buf.p[i] == canary_byte(i));
+        for (std::size_t i = canary_size + offset + n; i < total; ++i)
+            BURROW_FUZZ_CHECK(buf.p[i] == canary_byte(i));
+    };
+    BURROW_FUZZ_CHECK(fn(out, source.p, n, key) == ref.key_after);
+    BURROW_FUZZ_CHECK(n == 0 || std::memcmp(out, ref.bytes.data(), n) == 0);
+    BURROW_FUZZ_CHECK(n == 0 || std::memcmp(source.p, payload.data(), n) == 0);
+    check_canaries();
+    if (n != 0 && split >= min_size && n - split >= min_size) {
+        std::memset(out, 0, n);
+        const std::uint32_t mid = fn(out, source.p, split, key);
+        BURROW_FUZZ_CHECK(fn(out + split, source.p + split, n - split, mid) == ref.key_after);
+        BURROW_FUZZ_CHECK(std::memcmp(out, ref.bytes.data(), n) == 0);
+        check_canaries();
+    }
+}
+
+// ws::copy_masked (any size) as a copy_mask_fn.
+std::uint32_t dispatched_copy(std::byte* out, const std::byte* in, std::size_t size, std::uint32_t key) noexcept {
+    return burrow::ws::copy_masked(out, std::span<const std::byte>{in, size}, key);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -125,5 +167,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_with_canaries(&dispatched, payload, offset, split, key, ref);
     check_at_allocation_end(&dispatched, payload, offset, key, ref);
+    for (const auto& kernel : burrow::detail::mask_kernels())
+        check_copy(kernel.copy, burrow::detail::copy_mask_min, payload, offset, split, key, ref);
+    check_copy(&dispatched_copy, 0, payload, offset, split, key, ref);
     return 0;
 }

@@ -84,7 +84,9 @@ struct stream_options {
     /// Receive buffer. Payload pieces handed out by co_read_frame are at most this long.
     std::size_t read_buffer_size = 64 * 1024;
     /// Client masking buffer: a client writes its payload masked in chunks of this size (the
-    /// frame header comes on top, so a payload of exactly this size goes out in one write).
+    /// frame header comes on top, so a payload of exactly this size goes out in one write). The
+    /// buffer is held only during a write, from a pool per thread: a client stream that is not
+    /// writing holds none, and the streams of a thread reuse the same few (cache-warm) buffers.
     std::size_t write_buffer_size = 64 * 1024;
     /// co_write splits larger messages into frames of this size (0: never).
     std::size_t max_frame_size = 0;
@@ -972,9 +974,11 @@ private:
                                                                           as_tuple(use_awaitable));
             co_return ec ? finish(ec) : ec;
         }
-        // A client masks into its own buffer (never the caller's payload), chunk by chunk; the
-        // first chunk carries the header.
-        std::vector<std::byte>& buffer = client_->write_buffer;
+        // A client masks into a buffer of its own (never the caller's payload), chunk by chunk; the
+        // first chunk carries the header. The buffer comes from the thread's pool for this write
+        // only: one stream after another reuses it while it is still in the cache (with a buffer
+        // per stream, 100 connections' 64 KiB buffers did not fit, and copying into them cost 3x).
+        const detail::pooled_buffer buffer(client_->write_buffer_size);
         std::memcpy(buffer.data(), head.data(), head_size);
         std::size_t used = head_size;
         std::size_t sent = 0;
@@ -982,7 +986,7 @@ private:
         boost::asio::const_buffer before = queued;  // the queue rides with the first chunk
         do {
             const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
-            key = copy_masked(buffer.data() + used, payload.subspan(sent, n), key);
+            key = ws::copy_masked(buffer.data() + used, payload.subspan(sent, n), key);
             std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
@@ -995,18 +999,6 @@ private:
             used = 0;
         } while (sent < payload.size());
         co_return boost::system::error_code{};
-    }
-
-    // Copies `payload` to `out` masked with `key` (in L1-sized blocks, so the masking pass finds
-    // the bytes still in cache); returns the key rotated for the bytes that follow.
-    static std::uint32_t copy_masked(std::byte* out, std::span<const std::byte> payload, std::uint32_t key) noexcept {
-        for (std::size_t done = 0; done < payload.size();) {
-            const std::size_t block = std::min<std::size_t>(payload.size() - done, 8 * 1024);
-            std::memcpy(out + done, payload.data() + done, block);
-            key = ws::apply_mask(std::span(out + done, block), key);
-            done += block;
-        }
-        return key;
     }
 
     // Writes what a non-blocking socket takes at once (the gate is held) and advances `parts` past
@@ -1040,7 +1032,7 @@ private:
         std::memcpy(batch_ + batch_used_, head.data(), head.size());
         batch_used_ += head.size();
         if (mask_key)
-            (void)copy_masked(batch_ + batch_used_, payload, *mask_key);
+            (void)ws::copy_masked(batch_ + batch_used_, payload, *mask_key);
         else if (!payload.empty())
             std::memcpy(batch_ + batch_used_, payload.data(), payload.size());
         batch_used_ += payload.size();
@@ -1108,12 +1100,12 @@ private:
     std::size_t read_buffer_size_;
     std::size_t read_begin_ = 0;
     std::size_t read_end_ = 0;
-    // What only a client needs (masking keys and the buffer it masks into), so a server's stream
-    // stays small: 10,000 idle server connections should cost little memory each.
+    // What only a client needs (masking keys and the size of the buffer it masks into), so a
+    // server's stream stays small: 10,000 idle server connections should cost little memory each.
     struct client_side {
-        explicit client_side(std::size_t write_buffer_size) : write_buffer(write_buffer_size) {}
+        explicit client_side(std::size_t buffer_size) : write_buffer_size(buffer_size) {}
         ws::mask_key_source keys;
-        std::vector<std::byte> write_buffer;
+        std::size_t write_buffer_size;
     };
     std::unique_ptr<client_side> client_;  // null on a server
     std::byte* batch_ = nullptr;  // the queue of a corked stream (from detail::buffer_pool); null when empty

@@ -1,4 +1,4 @@
-// Masking of WebSocket payloads (RFC 6455 §5.3): XOR with a 4-byte key, in place.
+// Masking of WebSocket payloads (RFC 6455 §5.3): XOR with a 4-byte key, in place or while copying.
 //
 // A key is held as a `std::uint32_t` whose bytes are the key's bytes in memory order: the first
 // key byte on the wire is the lowest-addressed byte of the integer (load it with
@@ -68,6 +68,21 @@ using mask_fn = std::uint32_t (*)(std::byte* data, std::size_t size, std::uint32
 /// calls pay one relaxed load and one indirect call.
 extern std::atomic<mask_fn> mask_dispatch;
 
+/// A masking copy: writes the `size` bytes at `in` XORed with `key` to `out` (no overlap) and
+/// returns the key rotated by `size % 4` bytes. Kernels are only called with `size` of at least
+/// copy_mask_min; they may store a byte of `out` twice (with the same value) but never touch
+/// anything outside [out, out + size) or read outside [in, in + size).
+using copy_mask_fn = std::uint32_t (*)(std::byte* out, const std::byte* in, std::size_t size,
+                                       std::uint32_t key) noexcept;
+
+/// Below this size ws::copy_masked copies and masks in place instead (a kernel's first and last
+/// register may overlap, which needs a payload of at least two of the widest registers).
+inline constexpr std::size_t copy_mask_min = 128;
+
+/// The kernel ws::copy_masked calls from copy_mask_min bytes on; resolved at first use like
+/// mask_dispatch (the same ISA level).
+extern std::atomic<copy_mask_fn> copy_mask_dispatch;
+
 /// A 4-byte key repeated to fill 8 bytes. Correct for either byte order: both halves are equal.
 BURROW_ALWAYS_INLINE constexpr std::uint64_t widen_mask_key(std::uint32_t key) noexcept {
     return (std::uint64_t{key} << 32) | key;
@@ -132,6 +147,19 @@ inline std::uint32_t apply_mask(std::span<std::byte> data, std::uint32_t key) no
     if (data.size() <= 16)
         return detail::mask_small(data.data(), data.size(), key);
     return detail::mask_dispatch.load(std::memory_order_relaxed)(data.data(), data.size(), key);
+}
+
+/// Writes `in` XORed with `key` to `out` and returns the key for the byte after the last one:
+/// memcpy and apply_mask in one pass over the bytes (a client masks its payload into a buffer of
+/// its own this way, never touching the caller's). `out` must have room for in.size() bytes and
+/// must not overlap `in`.
+inline std::uint32_t copy_masked(std::byte* out, std::span<const std::byte> in, std::uint32_t key) noexcept {
+    if (in.size() < detail::copy_mask_min) {
+        if (!in.empty())
+            std::memcpy(out, in.data(), in.size());
+        return apply_mask(std::span(out, in.size()), key);
+    }
+    return detail::copy_mask_dispatch.load(std::memory_order_relaxed)(out, in.data(), in.size(), key);
 }
 
 /// Name of the kernel `apply_mask` uses on this machine ("avx512", "avx2", ...).

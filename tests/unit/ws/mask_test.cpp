@@ -318,3 +318,117 @@ TEST(mask, dispatch_uses_the_best_kernel_within_the_cap) {
 }
 
 } // namespace
+
+// --- copying (ws::copy_masked and each kernel's copy) ---
+
+namespace {
+
+using burrow::detail::copy_mask_fn;
+
+// ws::copy_masked (inline small path + dispatch) is tested like a kernel, at every size.
+std::uint32_t copy_masked_fn(std::byte* out, const std::byte* in, std::size_t size, std::uint32_t key) noexcept {
+    return burrow::ws::copy_masked(out, {in, size}, key);
+}
+
+struct named_copy_fn {
+    std::string name;
+    copy_mask_fn fn;
+    std::size_t min_size;  // kernels are only called from copy_mask_min on
+};
+
+std::vector<named_copy_fn> copy_functions_under_test() {
+    std::vector<named_copy_fn> out;
+    for (const auto& k : mask_kernels())
+        out.push_back({std::string(burrow::detail::isa_name(k.level)), k.copy, burrow::detail::copy_mask_min});
+    out.push_back({"copy_masked", &copy_masked_fn, 0});
+    return out;
+}
+
+} // namespace
+
+// Every copy against the in-place reference, for every length up to 600, every alignment of the
+// source and of the destination within 64 bytes and every key phase; guard bytes around the
+// destination must stay as they were, and the source must not change.
+TEST(copy_mask, kernels_match_scalar_at_every_length_alignment_and_phase) {
+    constexpr std::size_t guard = 64, max_len = 600, max_align = 64;
+    std::mt19937 rng(20261127);
+    std::vector<std::byte> source(max_align + max_len), source_copy, expected, fresh(guard + max_align + max_len + guard),
+        actual;
+    fill_random(fresh, rng);
+    const auto fns = copy_functions_under_test();
+    for (std::size_t len = 0; len <= max_len; ++len) {
+        fill_random(source, rng);
+        source_copy = source;
+        const std::uint32_t base_key = distinct_key(rng);
+        for (std::size_t in_align = 0; in_align < max_align; in_align += (len < 200 ? 1 : 7)) {
+            for (std::size_t out_align = 0; out_align < max_align; out_align += (len < 200 ? 3 : 5)) {
+                const std::uint32_t key = burrow::ws::rotate_mask_key(base_key, (in_align + out_align) % 4);
+                expected = fresh;
+                std::memcpy(expected.data() + guard + out_align, source.data() + in_align, len);
+                const std::uint32_t expected_next = mask_scalar(expected.data() + guard + out_align, len, key);
+                for (const auto& f : fns) {
+                    if (len < f.min_size)
+                        continue;
+                    actual = fresh;
+                    const std::uint32_t next = f.fn(actual.data() + guard + out_align, source.data() + in_align, len, key);
+                    ASSERT_EQ(next, expected_next) << f.name << " len " << len;
+                    ASSERT_EQ(actual, expected) << f.name << " len " << len << " in " << in_align << " out " << out_align;
+                    ASSERT_EQ(source, source_copy) << f.name << " changed its source";
+                }
+            }
+        }
+    }
+}
+
+// Source and destination at the very end (and at the very start) of heap allocations of their
+// exact size: under AddressSanitizer any read or write outside them is reported.
+TEST(copy_mask, kernels_stay_within_exact_allocations) {
+    std::mt19937 rng(8);
+    const auto fns = copy_functions_under_test();
+    for (std::size_t len = 0; len <= 400; ++len) {
+        const std::uint32_t key = distinct_key(rng);
+        std::vector<std::byte> original(len);
+        fill_random(original, rng);
+        std::vector<std::byte> expected = original;
+        mask_scalar(expected.data(), len, key);
+        for (const auto& f : fns) {
+            if (len < f.min_size)
+                continue;
+            for (std::size_t slack = 0; slack < 8; ++slack) {
+                auto in = std::make_unique<std::byte[]>(slack + len);
+                auto out = std::make_unique<std::byte[]>(slack + len);
+                std::copy(original.begin(), original.end(), in.get() + slack);
+                f.fn(out.get() + slack, in.get() + slack, len, key);  // both end at their allocation's end
+                ASSERT_TRUE(std::equal(expected.begin(), expected.end(), out.get() + slack)) << f.name << " " << len;
+                std::copy(original.begin(), original.end(), in.get());
+                f.fn(out.get(), in.get(), len, key);  // both start at their allocation's start
+                ASSERT_TRUE(std::equal(expected.begin(), expected.end(), out.get())) << f.name << " " << len;
+            }
+        }
+    }
+}
+
+TEST(copy_mask, large_buffers_in_pieces_chained_by_the_returned_key_equal_the_reference) {
+    std::mt19937 rng(99);
+    const std::size_t size = (1u << 20) + 37;
+    std::vector<std::byte> in(size), expected(size), out(size);
+    fill_random(in, rng);
+    const std::uint32_t key = distinct_key(rng);
+    expected = in;
+    mask_scalar(expected.data(), size, key);
+    for (std::size_t piece : {std::size_t{1} << 16, std::size_t{8191}, std::size_t{130}, std::size_t{13}}) {
+        std::fill(out.begin(), out.end(), std::byte{0});
+        std::uint32_t k = key;
+        for (std::size_t done = 0; done < size; done += std::min(piece, size - done))
+            k = burrow::ws::copy_masked(out.data() + done, std::span(in).subspan(done, std::min(piece, size - done)), k);
+        EXPECT_EQ(out, expected) << "pieces of " << piece;
+        EXPECT_EQ(k, burrow::ws::rotate_mask_key(key, size));
+    }
+}
+
+TEST(copy_mask, dispatch_uses_the_same_level_as_apply_mask) {
+    // The first call resolves the dispatch; afterwards it holds the active kernel's copy.
+    std::vector<std::byte> in(1000), out(1000);
+    (void)burrow::ws::copy_masked(out.data(), in, 0x01020304);
+    EXPECT_EQ(burrow::detail::copy_mask_dispatch.load(), burrow::detail::active_mask_kernel_entry().copy);
+}

@@ -66,4 +66,21 @@ private:
     }
 };
 
+/// A buffer from the pool for the length of a scope: given back when the scope ends, also when a
+/// coroutine that holds it is destroyed while suspended.
+class pooled_buffer {
+public:
+    explicit pooled_buffer(std::size_t size) : data_(buffer_pool::take(size)), size_(size) {}
+    ~pooled_buffer() { buffer_pool::give(data_, size_); }
+    pooled_buffer(const pooled_buffer&) = delete;
+    pooled_buffer& operator=(const pooled_buffer&) = delete;
+
+    std::byte* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    std::byte* data_;
+    std::size_t size_;
+};
+
 } // namespace burrow::detail
