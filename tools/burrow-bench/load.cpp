@@ -432,6 +432,9 @@ asio::awaitable<void> upgrade_and_run(worker& w, NextLayer& next, const std::vec
         // Room for a whole echoed frame (payload and header), so one read takes it: with 64 KiB a
         // 64 KiB message took two reads, the second for its last 10 bytes. Capped at 1 MiB.
         so.read_buffer_size = std::clamp<std::size_t>(s.payload.size() + 16, 4096, 1024 * 1024);
+        // A busy connection: keep the buffer and let the read wait, instead of a readiness wait
+        // (Asio re-arms epoll for each: an epoll_ctl per message on the load generator's side).
+        so.keep_read_buffer = true;
     }
     ws_channel<NextLayer> ch{websocket::stream<NextLayer>(std::move(next), ws::role::client, so, upgraded.leftover),
                              o.binary ? ws::opcode::binary : ws::opcode::text};

@@ -100,6 +100,13 @@ struct stream_options {
     std::chrono::steady_clock::duration close_timeout = std::chrono::seconds(5);
     /// Extensions granted RSV1 (permessage-deflate); burrow itself negotiates none yet.
     bool allow_rsv1 = false;
+    /// Keep the read buffer while waiting for the peer, and let the read itself wait. By default
+    /// an idle stream gives its read buffer back and waits for readability without one (Asio's
+    /// wait re-arms epoll each time: one epoll_ctl per message); with this set, the read goes
+    /// straight to Asio's reactor, which reads when data arrives (one recv per message, nothing
+    /// else), but the stream holds read_buffer_size bytes also while idle. For a few busy
+    /// connections (burrow-bench's load turns it on); not for thousands of mostly idle ones.
+    bool keep_read_buffer = false;
     /// Called with every ping and pong received (opcode and payload, valid during the call), for
     /// applications that measure round trips or log heartbeats. Pings are answered either way.
     std::function<void(ws::opcode, std::span<const std::byte>)> on_control;
@@ -139,6 +146,7 @@ public:
         , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256) +
                                                                      ws::max_frame_header_size)
                                     : nullptr) {
+        keep_read_buffer_ = options.keep_read_buffer;
         add_leftover(leftover);
     }
 
@@ -520,8 +528,14 @@ private:
                     give_back_read_buffer();  // it is empty; the next frame header takes one again
                     read_begin_ = read_end_ = 0;
                 }
+                bool read_waits = false;  // keep_read_buffer: the read below waits in Asio's reactor
                 if constexpr (can_wait_readable) {
-                    if (direct.empty() ? make_room(ev.need) : !last_read_filled_) {
+                    const bool nothing_there = direct.empty() ? make_room(ev.need) : !last_read_filled_;
+                    if (nothing_there && keep_read_buffer_ && !return_instead_of_waiting_) {
+                        read_waits = true;
+                    } else if (nothing_there) {
+                        if (direct.empty())
+                            give_back_read_buffer();  // (kept by make_room with keep_read_buffer)
                         if (must_flush_before_waiting()) {
                             if (auto ec = co_await send_batch())
                                 co_return ec;
@@ -560,7 +574,7 @@ private:
                     // when bytes are there this costs no operation and no trip through the scheduler.
                     // After max_reads_at_once such reads in a row one read goes through the scheduler,
                     // so that a peer that keeps sending cannot starve the other work of the thread.
-                    if (next_.non_blocking() && reads_at_once_ < max_reads_at_once) {
+                    if (next_.non_blocking() && reads_at_once_ < max_reads_at_once && !read_waits) {
                         boost::system::error_code ec;
                         // One buffer when there is no room behind it (recv rather than recvmsg).
                         n = space[1].size() == 0 ? next_.read_some(space[0], ec) : next_.read_some(space, ec);
@@ -672,12 +686,14 @@ private:
     // unconsumed on a socket stream, gives the buffer back and returns true: the caller waits for
     // readability first (an idle connection holds no buffer; the wait costs no more system calls
     // than the read that would otherwise fail with EAGAIN).
+    // (With keep_read_buffer the buffer stays and true means only "nothing says bytes are there".)
     bool make_room(std::size_t need) {
         if (read_begin_ == read_end_) {
             read_begin_ = read_end_ = 0;
             if constexpr (can_wait_readable) {
                 if (plain_read() && !last_read_filled_) {
-                    give_back_read_buffer();
+                    if (!keep_read_buffer_)
+                        give_back_read_buffer();
                     return true;
                 }
             }
@@ -1127,6 +1143,7 @@ private:
     bool last_read_filled_ = false;
     bool corked_ = false;
     bool waiting_for_peer_ = false;  // a read waits for the peer: writes are not queued then
+    bool keep_read_buffer_ = false;  // stream_options::keep_read_buffer
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it

@@ -1288,6 +1288,96 @@ TEST(stream_write, a_frame_larger_than_64_kib_is_offered_to_the_socket_in_one_pi
     }
 }
 
+// A socket (blocking or non-blocking mode, as its owner set it) that counts the readiness waits
+// and the asynchronous reads a stream starts on it.
+struct wait_counting_socket {
+    using executor_type = local_socket::executor_type;
+    using wait_type = local_socket::wait_type;
+    static constexpr wait_type wait_read = local_socket::wait_read;
+    local_socket s;
+    int* waits;
+    int* async_reads;
+    executor_type get_executor() { return s.get_executor(); }
+    bool non_blocking() const { return s.non_blocking(); }
+    template <class B>
+    std::size_t read_some(const B& b, boost::system::error_code& ec) { return s.read_some(b, ec); }
+    template <class B>
+    std::size_t write_some(const B& b, boost::system::error_code& ec) { return s.write_some(b, ec); }
+    template <class T>
+    auto async_wait(wait_type w, T&& t) {
+        ++*waits;
+        return s.async_wait(w, std::forward<T>(t));
+    }
+    template <class B, class T>
+    auto async_read_some(const B& b, T&& t) {
+        ++*async_reads;
+        return s.async_read_some(b, std::forward<T>(t));
+    }
+    template <class B, class T>
+    auto async_write_some(const B& b, T&& t) { return s.async_write_some(b, std::forward<T>(t)); }
+};
+
+TEST(stream_keep_read_buffer, the_read_itself_waits_instead_of_a_readiness_wait) {
+    // Without the option an idle stream waits for readability without a buffer (Asio re-arms epoll
+    // for every such wait); with it, every wait is the read itself. Messages arrive the same either
+    // way: small ones, and large ones received straight into the caller's vector.
+    for (bool keep : {false, true}) {
+        for (bool non_blocking : {false, true}) {
+            SCOPED_TRACE(std::string(keep ? "keep" : "give back") + (non_blocking ? ", non-blocking" : ", blocking"));
+            run([&](asio::io_context& io) -> asio::awaitable<void> {
+                auto [a, b] = make_pair(io);
+                if (non_blocking)
+                    a.non_blocking(true);
+                int waits = 0, async_reads = 0;
+                stream_options o;
+                o.keep_read_buffer = keep;
+                websocket::stream<wait_counting_socket> reader(wait_counting_socket{std::move(a), &waits, &async_reads},
+                                                               role::client, o);
+                ws_stream writer(std::move(b), role::server);
+                const std::string big(200 * 1024, 'b');
+                const std::vector<std::string> messages{"one", "two", big, "three", big};
+                std::vector<std::byte> got;
+                for (const auto& m : messages) {
+                    // The peer sends a moment after the read started, so that every read has to wait.
+                    asio::steady_timer later(io, 5ms);
+                    later.async_wait([&](boost::system::error_code) {
+                        asio::co_spawn(io, writer.co_write(bytes_of(m), opcode::text), asio::detached);
+                    });
+                    auto info = co_await reader.co_read(got);
+                    EXPECT_TRUE(info);
+                    if (!info)
+                        co_return;
+                    EXPECT_EQ(std::string(reinterpret_cast<const char*>(got.data()), info->size), m);
+                }
+                if (keep) {
+                    EXPECT_EQ(waits, 0);
+                    EXPECT_GE(async_reads, static_cast<int>(messages.size()));
+                } else {
+                    EXPECT_GE(waits, static_cast<int>(messages.size()));
+                }
+            });
+        }
+    }
+}
+
+TEST(stream_keep_read_buffer, read_frame_if_ready_still_returns_instead_of_waiting) {
+    run([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto [a, b] = make_pair(io);
+        a.non_blocking(true);
+        stream_options o;
+        o.keep_read_buffer = true;
+        ws_stream reader(std::move(a), role::client, o);
+        ws_stream writer(std::move(b), role::server);
+        auto none = co_await reader.co_read_frame_if_ready();
+        EXPECT_FALSE(none);
+        EXPECT_EQ(none.error(), asio::error::would_block);
+        EXPECT_FALSE(co_await writer.co_write_text("here"));
+        std::string m;
+        EXPECT_TRUE(co_await reader.co_read(m));
+        EXPECT_EQ(m, "here");
+    });
+}
+
 TEST(stream_cork, a_read_does_not_wait_behind_a_blocked_write_that_carries_the_queue) {
     // Both sides write 4 MiB before they read: the server's read must go on while its write (which
     // took the queue along) waits for the peer, or nobody reads.
