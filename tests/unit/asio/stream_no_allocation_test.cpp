@@ -3,7 +3,8 @@
 // operations that miss its per-thread cache), per thread. The server runs on a thread of its own
 // and the client on the test's thread, as in real programs (Asio's frame cache is per thread):
 // after a warm-up, neither thread's count may move over thousands of messages. Covered: a stream
-// echo, a parked_server (connections parked and woken for every message), corked bursts through
+// echo, a parked_server (connections parked and woken for every message; also against a client
+// that keeps its read buffer), corked bursts through
 // a parked_server with batch_writes, and large messages received in place.
 #include <burrow/asio/parked_server.hpp>
 #include <burrow/asio/stream.hpp>
@@ -170,11 +171,15 @@ TEST(stream_no_allocation, ten_thousand_echo_round_trips) {
     expect_no_allocations(server_window, client_window, measured);
 }
 
-TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
+// `client_keeps`: the client's stream has keep_read_buffer set (its reads wait in Asio's reactor
+// with its buffer instead of a readiness wait without one).
+void parked_server_echo(bool client_keeps) {
     server_thread server_side;
     asio::io_context client_io(1);
     auto [a, b] = socket_pair(server_side.io, client_io);
-    ws_stream client(std::move(b), role::client);
+    burrow::websocket::stream_options client_options;
+    client_options.keep_read_buffer = client_keeps;
+    ws_stream client(std::move(b), role::client, client_options);
     window server_window, client_window;
     std::size_t wakes = 0, seen = 0, workers = 0;
     server_type server(server_side.io.get_executor(), [&](const server_type::connection_ptr& c,
@@ -196,6 +201,14 @@ TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
     EXPECT_EQ(wakes, warm_up + measured);
     EXPECT_EQ(workers, 1u);  // one worker, reused for every wake-up (parked_server_test checks the parking)
     expect_no_allocations(server_window, client_window, measured);
+}
+
+TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
+    parked_server_echo(false);
+}
+
+TEST(stream_no_allocation, parked_server_and_a_client_that_keeps_its_read_buffer) {
+    parked_server_echo(true);
 }
 
 // Write batching: a corked client sends bursts of four messages in one write, a parked_server with
