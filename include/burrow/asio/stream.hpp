@@ -58,6 +58,8 @@
 #include <boost/system/result.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <limits>
 #include <cstdint>
 #include <array>
 #include <chrono>
@@ -564,7 +566,12 @@ private:
                         room.size() >= direct_read_min) {
                         const std::size_t head = expected_header_size();
                         space[0] = boost::asio::buffer(read_buffer_, head);
-                        space[1] = boost::asio::buffer(room.data(), std::min(room.size(), read_buffer_size_ - head));
+                        // Up to a frame like the last one (a 64 KiB payload and its header are
+                        // more than a 64 KiB read buffer: one read instead of two).
+                        const std::size_t predicted = static_cast<std::size_t>(
+                            std::min<std::uint64_t>(reader_.frame_size(), std::numeric_limits<std::size_t>::max()));
+                        space[1] = boost::asio::buffer(room.data(),
+                                                       std::min(room.size(), std::max(read_buffer_size_ - head, predicted)));
                     }
                 }
                 const std::size_t offered = space[0].size() + space[1].size();
@@ -647,7 +654,7 @@ private:
     // header of another size, a control frame, a small frame, too little room) it is copied
     // behind the read buffer's bytes and parsed from there (returns 0). The room is only valid
     // during this read, so nothing is left in it either way.
-    std::size_t place_spill(std::span<const std::byte> room, std::size_t spilled) noexcept {
+    std::size_t place_spill(std::span<const std::byte> room, std::size_t spilled) {
         const auto buffered = std::span<const std::byte>(read_buffer_ + read_begin_, read_end_ - read_begin_);
         const ws::frame_rules rules{reader_.options().receiver, reader_.options().allow_rsv1, false, false};
         ws::frame_header h;
@@ -656,7 +663,9 @@ private:
             h.payload_length >= direct_read_min && h.payload_length >= spilled &&
             room.size() >= std::min<std::uint64_t>(h.payload_length, direct_read_min))
             return spilled;  // direct_room(room) will be room.first(>= spilled) once the header is parsed
-        std::memcpy(read_buffer_ + read_end_, room.data(), spilled);  // fits: see read_piece
+        if (read_end_ + spilled > read_buffer_size_)
+            grow_read_buffer(read_end_ + spilled);
+        std::memcpy(read_buffer_ + read_end_, room.data(), spilled);
         read_end_ += spilled;
         return 0;
     }
@@ -772,6 +781,20 @@ private:
     void take_read_buffer() {
         if (read_buffer_ == nullptr)
             read_buffer_ = detail::buffer_pool::take(read_buffer_size_);
+    }
+
+    // A read buffer of at least `need` bytes (a power of two, so few sizes reach the pool) with the
+    // bytes of the current one. Only when a scatter read's spill, which the room could take, has to
+    // be parsed from the read buffer after all (the next frame was not the large one predicted);
+    // the connection keeps the larger size.
+    void grow_read_buffer(std::size_t need) {
+        const std::size_t size = std::bit_ceil(need);
+        std::byte* bigger = detail::buffer_pool::take(size);
+        if (read_end_ != 0)
+            std::memcpy(bigger, read_buffer_, read_end_);
+        give_back_read_buffer();
+        read_buffer_ = bigger;
+        read_buffer_size_ = size;
     }
 
     void give_back_read_buffer() {
