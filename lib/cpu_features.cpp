@@ -20,8 +20,8 @@ bool cpu_supports(isa level) noexcept {
     case isa::sse2: return __builtin_cpu_supports("sse2");
     case isa::ssse3: return __builtin_cpu_supports("ssse3");
     case isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
-    case isa::avx512:
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+    case isa::avx512:  // (its level uses the AVX2 copy kernel too: see lib/mask/mask.cpp)
+        return cpu_supports(isa::avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2");
     case isa::avx512vbmi:
         return cpu_supports(isa::avx512) && __builtin_cpu_supports("avx512vbmi") &&

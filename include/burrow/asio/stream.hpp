@@ -144,11 +144,12 @@ public:
                    options.close_timeout}
         , on_control_(options.on_control ? std::make_unique<control_observer>(options.on_control) : nullptr)
         , reader_(ws::reader_options{r, options.max_message_size, options.allow_rsv1})
-        , read_buffer_size_(std::max(options.read_buffer_size, ws::min_buffer_size + leftover.size()))
+        , read_buffer_size_(std::max(nominal_read_buffer_size(options), ws::min_buffer_size + leftover.size()))
         , client_(r == role::client ? std::make_unique<client_side>(std::max<std::size_t>(options.write_buffer_size, 256) +
                                                                      ws::max_frame_header_size)
                                     : nullptr) {
         keep_read_buffer_ = options.keep_read_buffer;
+        nominal_read_buffer_size_ = static_cast<std::uint32_t>(nominal_read_buffer_size(options));
         add_leftover(leftover);
     }
 
@@ -566,10 +567,11 @@ private:
                         room.size() >= direct_read_min) {
                         const std::size_t head = expected_header_size();
                         space[0] = boost::asio::buffer(read_buffer_, head);
-                        // Up to a frame like the last one (a 64 KiB payload and its header are
-                        // more than a 64 KiB read buffer: one read instead of two).
+                        // Up to a frame like the last one, at most the read buffer's size (a
+                        // 64 KiB payload and its header are more than a 64 KiB read buffer: one
+                        // read instead of two; place_spill may then need a larger buffer once).
                         const std::size_t predicted = static_cast<std::size_t>(
-                            std::min<std::uint64_t>(reader_.frame_size(), std::numeric_limits<std::size_t>::max()));
+                            std::min<std::uint64_t>(reader_.frame_size(), read_buffer_size_));
                         space[1] = boost::asio::buffer(room.data(),
                                                        std::min(room.size(), std::max(read_buffer_size_ - head, predicted)));
                     }
@@ -687,6 +689,12 @@ private:
         return room.first(static_cast<std::size_t>(std::min<std::uint64_t>(pending, room.size())));
     }
 
+    // The read buffer's size as configured (a byte count that fits the 32-bit field it is kept in).
+    static std::size_t nominal_read_buffer_size(const stream_options& options) noexcept {
+        return std::min<std::size_t>(std::max(options.read_buffer_size, ws::min_buffer_size),
+                                     std::numeric_limits<std::uint32_t>::max());
+    }
+
     bool plain_read() const noexcept {
         return !close_sent_ && options_.ping_interval == clock::duration{} && options_.idle_timeout == clock::duration{};
     }
@@ -784,9 +792,10 @@ private:
     }
 
     // A read buffer of at least `need` bytes (a power of two, so few sizes reach the pool) with the
-    // bytes of the current one. Only when a scatter read's spill, which the room could take, has to
-    // be parsed from the read buffer after all (the next frame was not the large one predicted);
-    // the connection keeps the larger size.
+    // bytes of the current one. Only when a scatter read's spill (at most the read buffer's size,
+    // behind a header of at most 14 bytes) has to be parsed from the read buffer after all (the
+    // next frame was not the large one predicted). The stream goes back to its nominal size once
+    // that buffer is drained and given back (give_back_read_buffer).
     void grow_read_buffer(std::size_t need) {
         const std::size_t size = std::bit_ceil(need);
         std::byte* bigger = detail::buffer_pool::take(size);
@@ -800,6 +809,7 @@ private:
     void give_back_read_buffer() {
         detail::buffer_pool::give(read_buffer_, read_buffer_size_);
         read_buffer_ = nullptr;
+        read_buffer_size_ = nominal_read_buffer_size_;  // (after add_leftover or grow_read_buffer)
     }
 
     struct timed_read_result {
@@ -999,6 +1009,14 @@ private:
             queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt);
             co_return boost::system::error_code{};
         }
+        // A client masks into a buffer of its own (never the caller's payload). It comes from the
+        // thread's pool for this write only: one stream after another reuses it while it is still
+        // in the cache (with a buffer per stream, 100 connections' 64 KiB buffers did not fit, and
+        // copying into them cost 3x). Taken before the queue is: if it cannot be had, nothing is lost.
+        std::optional<detail::pooled_buffer> mask_buffer;
+        if (h.masked)
+            mask_buffer.emplace(client_->write_buffer_size);
+
         // Whatever is queued goes out first, in the same write.
         const boost::asio::const_buffer queued(batch_, batch_used_);
         batch_sent_guard sent_queue(*this);
@@ -1009,15 +1027,12 @@ private:
                                                             boost::asio::buffer(payload.data(), payload.size())};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
-                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::write_everything,
                                                                           as_tuple(use_awaitable));
             co_return ec ? finish(ec) : ec;
         }
-        // A client masks into a buffer of its own (never the caller's payload), chunk by chunk; the
-        // first chunk carries the header. The buffer comes from the thread's pool for this write
-        // only: one stream after another reuses it while it is still in the cache (with a buffer
-        // per stream, 100 connections' 64 KiB buffers did not fit, and copying into them cost 3x).
-        const detail::pooled_buffer buffer(client_->write_buffer_size);
+        // The client's payload, masked chunk by chunk; the first chunk carries the header.
+        const detail::pooled_buffer& buffer = *mask_buffer;
         std::memcpy(buffer.data(), head.data(), head_size);
         std::size_t used = head_size;
         std::size_t sent = 0;
@@ -1029,7 +1044,7 @@ private:
             std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
-                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
+                std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::write_everything,
                                                                           as_tuple(use_awaitable));
             if (ec)
                 co_return finish(ec);
@@ -1093,7 +1108,7 @@ private:
         std::array<boost::asio::const_buffer, 1> parts{queued};
         boost::system::error_code ec;
         if (!write_at_once(parts, ec))
-            std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::transfer_everything{},
+            std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::write_everything,
                                                                           boost::asio::as_tuple(boost::asio::use_awaitable));
         co_return ec ? finish(ec) : ec;
     }
@@ -1168,6 +1183,7 @@ private:
     bool waiting_for_peer_ = false;  // a read waits for the peer: writes are not queued then
     bool keep_read_buffer_ = false;  // stream_options::keep_read_buffer
     std::uint8_t reads_at_once_ = 0;  // non-blocking reads in a row without the scheduler
+    std::uint32_t nominal_read_buffer_size_ = 0;  // stream_options::read_buffer_size (at least min_buffer_size)
     static constexpr std::uint8_t max_reads_at_once = 16;
     // The payload of frames this large is received straight into the caller's room (when it
     // offers some); while frames that large keep coming, the read for the next header puts only

@@ -1325,6 +1325,7 @@ TEST(stream_keep_read_buffer, the_read_itself_waits_instead_of_a_readiness_wait)
         for (bool non_blocking : {false, true}) {
             SCOPED_TRACE(std::string(keep ? "keep" : "give back") + (non_blocking ? ", non-blocking" : ", blocking"));
             run([&](asio::io_context& io) -> asio::awaitable<void> {
+                using namespace asio::experimental::awaitable_operators;
                 auto [a, b] = make_pair(io);
                 if (non_blocking)
                     a.non_blocking(true);
@@ -1339,15 +1340,19 @@ TEST(stream_keep_read_buffer, the_read_itself_waits_instead_of_a_readiness_wait)
                 std::vector<std::byte> got;
                 for (const auto& m : messages) {
                     // The peer sends a moment after the read started, so that every read has to wait.
-                    asio::steady_timer later(io, 5ms);
-                    later.async_wait([&](boost::system::error_code) {
-                        asio::co_spawn(io, writer.co_write(bytes_of(m), opcode::text), asio::detached);
-                    });
-                    auto info = co_await reader.co_read(got);
-                    EXPECT_TRUE(info);
-                    if (!info)
-                        co_return;
-                    EXPECT_EQ(std::string(reinterpret_cast<const char*>(got.data()), info->size), m);
+                    auto send_later = [&]() -> asio::awaitable<void> {
+                        asio::steady_timer later(io, 5ms);
+                        co_await later.async_wait(asio::use_awaitable);
+                        EXPECT_FALSE(co_await writer.co_write(bytes_of(m), opcode::text));
+                    };
+                    auto read = [&]() -> asio::awaitable<void> {
+                        auto info = co_await reader.co_read(got);
+                        EXPECT_TRUE(info);
+                        if (info) {
+                            EXPECT_EQ(std::string(reinterpret_cast<const char*>(got.data()), info->size), m);
+                        }
+                    };
+                    co_await (send_later() && read());
                 }
                 if (keep) {
                     EXPECT_EQ(waits, 0);
@@ -1378,6 +1383,26 @@ TEST(stream_keep_read_buffer, read_frame_if_ready_still_returns_instead_of_waiti
     });
 }
 
+// A socket whose reads start 5 ms late.
+struct slow_reading_socket {
+    using executor_type = local_socket::executor_type;
+    local_socket s;
+    executor_type get_executor() { return s.get_executor(); }
+    template <class B, class T>
+    auto async_read_some(const B& b, T&& token) {
+        return asio::async_initiate<T, void(boost::system::error_code, std::size_t)>(
+            [this, b](auto handler) {
+                auto timer = std::make_shared<asio::steady_timer>(s.get_executor(), 5ms);
+                timer->async_wait([this, b, timer, h = std::move(handler)](boost::system::error_code) mutable {
+                    s.async_read_some(b, std::move(h));
+                });
+            },
+            token);
+    }
+    template <class B, class T>
+    auto async_write_some(const B& b, T&& t) { return s.async_write_some(b, std::forward<T>(t)); }
+};
+
 TEST(stream, small_frames_behind_large_ones_in_one_burst_arrive_whole_and_in_order) {
     // After large frames the read for the next header offers the caller's room for a frame like the
     // last one (more than the read buffer holds). When small frames come instead, everything that
@@ -1385,7 +1410,9 @@ TEST(stream, small_frames_behind_large_ones_in_one_burst_arrive_whole_and_in_ord
     run([&](asio::io_context& io) -> asio::awaitable<void> {
         using namespace asio::experimental::awaitable_operators;
         auto [a, b] = make_pair(io);
-        ws_stream server(std::move(a), role::server);  // 64 KiB read buffer
+        // Every read waits a moment first, so the writer has filled the socket's buffer by then and
+        // the read after the large frames takes as much as it offers.
+        websocket::stream<slow_reading_socket> server(slow_reading_socket{std::move(a)}, role::server);  // 64 KiB read buffer
         std::vector<std::string> sent;
         std::vector<std::byte> wire;
         auto add = [&](std::string payload) {

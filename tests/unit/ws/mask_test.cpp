@@ -352,16 +352,19 @@ std::vector<named_copy_fn> copy_functions_under_test() {
 TEST(copy_mask, kernels_match_scalar_at_every_length_alignment_and_phase) {
     constexpr std::size_t guard = 64, max_len = 600, max_align = 64;
     std::mt19937 rng(20261127);
-    std::vector<std::byte> source(max_align + max_len), source_copy, expected, fresh(guard + max_align + max_len + guard),
-        actual;
+    std::vector<std::byte> source(max_align + max_len), source_copy, expected, fresh(guard + max_align + max_len + guard);
     fill_random(fresh, rng);
+    // The destination's offsets count from a 64-byte boundary (guard is a multiple of 64).
+    std::unique_ptr<std::byte[]> actual_storage(new std::byte[fresh.size() + 64]);
+    const auto actual_address = reinterpret_cast<std::uintptr_t>(actual_storage.get());
+    const std::span<std::byte> actual(actual_storage.get() + (64 - actual_address % 64) % 64, fresh.size());
     const auto fns = copy_functions_under_test();
     for (std::size_t len = 0; len <= max_len; ++len) {
         fill_random(source, rng);
         source_copy = source;
         const std::uint32_t base_key = distinct_key(rng);
-        for (std::size_t in_align = 0; in_align < max_align; in_align += (len < 200 ? 1 : 7)) {
-            for (std::size_t out_align = 0; out_align < max_align; out_align += (len < 200 ? 3 : 5)) {
+        for (std::size_t in_align = 0; in_align < max_align; in_align += (len < 200 ? 5 : 13)) {
+            for (std::size_t out_align = 0; out_align < max_align; ++out_align) {
                 const std::uint32_t key = burrow::ws::rotate_mask_key(base_key, (in_align + out_align) % 4);
                 expected = fresh;
                 std::memcpy(expected.data() + guard + out_align, source.data() + in_align, len);
@@ -369,10 +372,11 @@ TEST(copy_mask, kernels_match_scalar_at_every_length_alignment_and_phase) {
                 for (const auto& f : fns) {
                     if (len < f.min_size)
                         continue;
-                    actual = fresh;
+                    std::copy(fresh.begin(), fresh.end(), actual.begin());
                     const std::uint32_t next = f.fn(actual.data() + guard + out_align, source.data() + in_align, len, key);
                     ASSERT_EQ(next, expected_next) << f.name << " len " << len;
-                    ASSERT_EQ(actual, expected) << f.name << " len " << len << " in " << in_align << " out " << out_align;
+                    ASSERT_TRUE(std::equal(actual.begin(), actual.end(), expected.begin()))
+                        << f.name << " len " << len << " in " << in_align << " out " << out_align;
                     ASSERT_EQ(source, source_copy) << f.name << " changed its source";
                 }
             }
@@ -426,8 +430,10 @@ TEST(copy_mask, large_buffers_in_pieces_chained_by_the_returned_key_equal_the_re
     }
 }
 
-TEST(copy_mask, dispatch_uses_the_same_level_as_apply_mask) {
-    // The first call resolves the dispatch; afterwards it holds the active kernel's copy.
+TEST(copy_mask, every_level_has_a_copy_and_dispatch_uses_the_level_of_apply_mask) {
+    for (const auto& k : mask_kernels())
+        EXPECT_NE(k.copy, nullptr) << burrow::detail::isa_name(k.level);
+    // The first call resolves the dispatch; afterwards it holds the copy of apply_mask's level.
     std::vector<std::byte> in(1000), out(1000);
     (void)burrow::ws::copy_masked(out.data(), in, 0x01020304);
     EXPECT_EQ(burrow::detail::copy_mask_dispatch.load(), burrow::detail::active_mask_kernel_entry().copy);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 namespace burrow::detail {
 
@@ -16,5 +17,10 @@ struct transfer_everything {
         return ec ? 0 : std::numeric_limits<std::size_t>::max();
     }
 };
+
+/// The one to pass: a named object, not a temporary inside a co_await expression (see the GCC 12
+/// note in the README; harmless for an empty, trivially destructible type, but the rule is simple).
+inline constexpr transfer_everything write_everything{};
+static_assert(std::is_trivially_destructible_v<transfer_everything>);
 
 } // namespace burrow::detail
