@@ -4,9 +4,10 @@
 #   1. installs the Debian packages that are missing (scripts/lib/packages.sh);
 #   2. build/       release build (-Dwerror=true): every meson test (unit, header checks,
 #                   integration tests against real proxies on 127.0.0.1, benchmark smoke run);
-#   3. build-asan/  debug build with AddressSanitizer + UBSan, any finding fatal: the unit suite;
-#   4. build-fuzz/  clang-14 build of the libFuzzer targets (tests/fuzz): each runs for
-#                   $BURROW_FUZZ_SECONDS seconds (default 30) from its seed corpus;
+#   3. build-asan/  debug build with AddressSanitizer + UBSan, any finding fatal: the unit suite
+#                   (only the targets its tests run are built, scripts/lib/suite_targets.py);
+#   4. build-fuzz/  clang-14 build of the libFuzzer targets (tests/fuzz, only those): each runs
+#                   for $BURROW_FUZZ_SECONDS seconds (default 30) from its seed corpus;
 #   5. counts the results of every build dir's meson-logs/testlog.json. The last line printed is
 #      "N passed, N failed" (", N skipped" when some were skipped). Exit status is non-zero when a
 #      test, a configure step or a build failed.
@@ -77,10 +78,12 @@ configure() {
     fi
 }
 
-# run_dir NAME DIR CONFIGURE_ARGS... -- MESON_TEST_ARGS...: configure, build and test one dir.
+# run_dir NAME DIR SCOPE CONFIGURE_ARGS... -- MESON_TEST_ARGS...: configure, build and test one
+# dir. SCOPE is "all" (build every target: the main dir, where -Dwerror checks all the code) or a
+# suite name (build only what that suite's tests run, see scripts/lib/suite_targets.py).
 run_dir() {
-    local name=$1 dir=$2
-    shift 2
+    local name=$1 dir=$2 scope=$3
+    shift 3
     local setup_args=() test_args=()
     while (($#)) && [[ $1 != -- ]]; do setup_args+=("$1"); shift; done
     (($#)) && shift
@@ -93,8 +96,15 @@ run_dir() {
     if ! configure "$dir" --wrap-mode=nodownload "${setup_args[@]}"; then
         failed_steps=configure
     else
-        echo "==> [$name] build $dir"
-        if ! ninja -C "$dir" -k 0; then
+        echo "==> [$name] build $dir ($scope)"
+        local targets=() listed=''
+        if [[ $scope != all ]]; then
+            listed=$(/usr/bin/python3 scripts/lib/suite_targets.py "$dir" "$scope") || listed='!'
+            [[ $listed == '!' ]] || mapfile -t targets <<<"$listed"
+        fi
+        if [[ $listed == '!' ]]; then
+            failed_steps=build
+        elif ! ninja -C "$dir" -k 0 "${targets[@]}"; then
             failed_steps=build
         else
             echo "==> [$name] test $dir"
@@ -105,10 +115,10 @@ run_dir() {
     records+=("$dir|$failed_steps|$test_status|$((SECONDS - t0))")
 }
 
-run_dir main "$build_dir" -Dwerror=true --
+run_dir main "$build_dir" all -Dwerror=true --
 
 if ((!quick)); then
-    run_dir asan "$asan_dir" \
+    run_dir asan "$asan_dir" unit \
         -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
         -Dbenchmarks=false -Dwerror=true -Dcpp_args=-fno-sanitize-recover=all \
         -- --suite unit
@@ -119,7 +129,7 @@ if ((!quick)); then
         # The library itself is instrumented too (coverage + ASan/UBSan), not only the harnesses.
         # -fno-sanitize=function: clang 14 cannot compile coroutines with it ("Cannot represent a
         # difference across sections", llvm/llvm-project#49689), and the Asio layer has them.
-        CXX=clang++-14 run_dir fuzz "$fuzz_dir" \
+        CXX=clang++-14 run_dir fuzz "$fuzz_dir" fuzz \
             -Dfuzz=true -Dtests=false -Dbenchmarks=false -Dexamples=false \
             -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
             "-Dcpp_args=['-fsanitize=fuzzer-no-link','-fno-sanitize-recover=all','-fno-sanitize=function']" \
