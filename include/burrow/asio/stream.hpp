@@ -15,7 +15,8 @@
 // Writes take turns through a write gate, frame by frame, so one read and one write may be
 // outstanding at once (full duplex) and a pong or close can go out between the fragments of a
 // long message. A server sends header and payload with one gather write; a client masks into a
-// reused buffer, with keys from a batched cryptographic generator.
+// buffer from the same pool, held only during the write, with keys from a batched cryptographic
+// generator.
 //
 // A socket its owner put in non-blocking mode is read and written at once (read_some/write_some),
 // through Asio's asynchronous operations only when it is not ready; a blocking-mode socket (the
@@ -28,6 +29,11 @@
 //
 // Errors are values: every operation returns boost::system::error_code (or result<T>), never
 // throws on the data path. After an error or a close, only close-related calls are meaningful.
+// Memory exhaustion is a value too: boost::system::errc::not_enough_memory when the stream cannot
+// get a buffer of its own (read, masking or cork buffer). Nothing was read or sent then and the
+// connection stays open, except when a read already took bytes that the read buffer could not
+// grow to keep: those are lost, so the connection is failed with that error. (Memory the caller's
+// container needs, in co_read, is the container's business: its own exception.)
 #pragma once
 
 #include <burrow/asio/detail/asio_config.hpp>
@@ -169,7 +175,8 @@ public:
             read_buffer_ = bigger;
             read_buffer_size_ = need + ws::min_buffer_size;
         }
-        take_read_buffer();
+        if (!take_read_buffer())
+            throw std::bad_alloc();
         std::memcpy(read_buffer_ + read_end_, leftover.data(), leftover.size());
         read_end_ += leftover.size();
     }
@@ -202,7 +209,8 @@ public:
     /// Reads the next piece of a data message (see frame_piece), answering control frames on the
     /// way. Errors: closed (the peer closed; see peer_close_code), a protocol error (the connection
     /// was failed with the matching close code), connection_lost, ping_timeout, idle_timeout,
-    /// operation_in_progress (another read is outstanding), or an I/O error of the next layer.
+    /// operation_in_progress (another read is outstanding), errc::not_enough_memory (see the
+    /// file's comment on errors), or an I/O error of the next layer.
     boost::asio::awaitable<boost::system::result<frame_piece>> co_read_frame() {
         return read_piece(read_mode::frame);  // one coroutine frame per read, not two
     }
@@ -560,7 +568,8 @@ private:
                 std::array<boost::asio::mutable_buffer, 2> space{boost::asio::buffer(direct.data(), direct.size()),
                                                                  boost::asio::mutable_buffer()};
                 if (direct.empty()) {
-                    take_read_buffer();
+                    if (!take_read_buffer())  // nothing read yet, nothing lost: a later read may try again
+                        co_return make_error_code(boost::system::errc::not_enough_memory);
                     space[0] = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
                     // (At a frame boundary, frame_size() is the last data frame's.)
                     if (reader_.frame_size() >= direct_read_min && read_end_ == 0 && reader_.payload_remaining() == 0 &&
@@ -626,8 +635,12 @@ private:
                 if (direct.empty()) {
                     const std::size_t in_buffer = std::min(n, space[0].size());
                     read_end_ += in_buffer;
-                    if (n > in_buffer)  // the rest went past the buffer, into the room
-                        in_room = place_spill(room, n - in_buffer);
+                    if (n > in_buffer) {  // the rest went past the buffer, into the room
+                        const auto placed = place_spill(room, n - in_buffer);
+                        if (!placed)
+                            co_return out_of_memory_after_read();
+                        in_room = *placed;
+                    }
                     continue;
                 }
             }
@@ -655,8 +668,9 @@ private:
     // where it is (returns its size: read_piece hands it out as the next piece). Otherwise (a
     // header of another size, a control frame, a small frame, too little room) it is copied
     // behind the read buffer's bytes and parsed from there (returns 0). The room is only valid
-    // during this read, so nothing is left in it either way.
-    std::size_t place_spill(std::span<const std::byte> room, std::size_t spilled) {
+    // during this read, so nothing is left in it either way. Nothing when the read buffer had to
+    // grow and memory is exhausted: the spill is lost.
+    std::optional<std::size_t> place_spill(std::span<const std::byte> room, std::size_t spilled) noexcept {
         const auto buffered = std::span<const std::byte>(read_buffer_ + read_begin_, read_end_ - read_begin_);
         const ws::frame_rules rules{reader_.options().receiver, reader_.options().allow_rsv1, false, false};
         ws::frame_header h;
@@ -665,8 +679,8 @@ private:
             h.payload_length >= direct_read_min && h.payload_length >= spilled &&
             room.size() >= std::min<std::uint64_t>(h.payload_length, direct_read_min))
             return spilled;  // direct_room(room) will be room.first(>= spilled) once the header is parsed
-        if (read_end_ + spilled > read_buffer_size_)
-            grow_read_buffer(read_end_ + spilled);
+        if (read_end_ + spilled > read_buffer_size_ && !grow_read_buffer(read_end_ + spilled))
+            return std::nullopt;
         std::memcpy(read_buffer_ + read_end_, room.data(), spilled);
         read_end_ += spilled;
         return 0;
@@ -737,7 +751,8 @@ private:
                 co_return ec;
         }
         (void)make_room(need);  // never asks to wait here: these reads are bounded in time
-        take_read_buffer();
+        if (!take_read_buffer())  // nothing read yet, nothing lost: a later read may try again
+            co_return make_error_code(boost::system::errc::not_enough_memory);
         auto space = boost::asio::buffer(read_buffer_ + read_end_, read_buffer_size_ - read_end_);
         boost::system::error_code ec;
         std::size_t n = 0;
@@ -786,27 +801,40 @@ private:
         n.write_some(std::array<boost::asio::const_buffer, 2>(), ec);
     };
 
-    void take_read_buffer() {
+    // False when there is no buffer and memory for one is exhausted.
+    [[nodiscard]] bool take_read_buffer() noexcept {
         if (read_buffer_ == nullptr)
-            read_buffer_ = detail::buffer_pool::take(read_buffer_size_);
+            read_buffer_ = detail::buffer_pool::try_take(read_buffer_size_);
+        return read_buffer_ != nullptr;
+    }
+
+    // A read took bytes from the peer that the stream cannot keep (its read buffer could not grow):
+    // the message stream has a hole now, so the connection is failed.
+    boost::system::error_code out_of_memory_after_read() {
+        shut_down();
+        return finish(make_error_code(boost::system::errc::not_enough_memory));
     }
 
     // A read buffer of at least `need` bytes (a power of two, so few sizes reach the pool) with the
     // bytes of the current one. Only when a scatter read's spill (at most the read buffer's size,
     // behind a header of at most 14 bytes) has to be parsed from the read buffer after all (the
     // next frame was not the large one predicted). The stream goes back to its nominal size once
-    // that buffer is drained and given back (give_back_read_buffer).
-    void grow_read_buffer(std::size_t need) {
+    // that buffer is drained and given back (give_back_read_buffer). False when memory is
+    // exhausted (the current buffer is kept as it was).
+    [[nodiscard]] bool grow_read_buffer(std::size_t need) noexcept {
         const std::size_t size = std::bit_ceil(need);
-        std::byte* bigger = detail::buffer_pool::take(size);
+        std::byte* bigger = detail::buffer_pool::try_take(size);
+        if (bigger == nullptr)
+            return false;
         if (read_end_ != 0)
             std::memcpy(bigger, read_buffer_, read_end_);
         give_back_read_buffer();
         read_buffer_ = bigger;
         read_buffer_size_ = size;
+        return true;
     }
 
-    void give_back_read_buffer() {
+    void give_back_read_buffer() noexcept {
         detail::buffer_pool::give(read_buffer_, read_buffer_size_);
         read_buffer_ = nullptr;
         read_buffer_size_ = nominal_read_buffer_size_;  // (after add_leftover or grow_read_buffer)
@@ -1006,7 +1034,8 @@ private:
         // does every frame while a read waits for the peer, who may be waiting for it).
         if (corked_ && !waiting_for_peer_ && op != opcode::ping && op != opcode::close &&
             head_size + payload.size() <= write_batch_capacity - batch_used_) {
-            queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt);
+            if (!queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt))
+                co_return make_error_code(boost::system::errc::not_enough_memory);  // not queued, not sent
             co_return boost::system::error_code{};
         }
         // A client masks into a buffer of its own (never the caller's payload). It comes from the
@@ -1014,8 +1043,11 @@ private:
         // in the cache (with a buffer per stream, 100 connections' 64 KiB buffers did not fit, and
         // copying into them cost 3x). Taken before the queue is: if it cannot be had, nothing is lost.
         std::optional<detail::pooled_buffer> mask_buffer;
-        if (h.masked)
+        if (h.masked) {
             mask_buffer.emplace(client_->write_buffer_size);
+            if (!*mask_buffer)
+                co_return make_error_code(boost::system::errc::not_enough_memory);  // nothing sent
+        }
 
         // Whatever is queued goes out first, in the same write.
         const boost::asio::const_buffer queued(batch_, batch_used_);
@@ -1078,11 +1110,12 @@ private:
         return false;
     }
 
-    // Appends one frame to the queue of a corked stream (the gate is held, the frame fits).
-    void queue_frame(std::span<const std::byte> head, std::span<const std::byte> payload,
-                     std::optional<std::uint32_t> mask_key) {
-        if (batch_ == nullptr)
-            batch_ = detail::buffer_pool::take(write_batch_capacity);
+    // Appends one frame to the queue of a corked stream (the gate is held, the frame fits). False
+    // when the queue has no buffer and memory for one is exhausted (nothing queued).
+    [[nodiscard]] bool queue_frame(std::span<const std::byte> head, std::span<const std::byte> payload,
+                                   std::optional<std::uint32_t> mask_key) noexcept {
+        if (batch_ == nullptr && (batch_ = detail::buffer_pool::try_take(write_batch_capacity)) == nullptr)
+            return false;
         std::memcpy(batch_ + batch_used_, head.data(), head.size());
         batch_used_ += head.size();
         if (mask_key)
@@ -1090,6 +1123,7 @@ private:
         else if (!payload.empty())
             std::memcpy(batch_ + batch_used_, payload.data(), payload.size());
         batch_used_ += payload.size();
+        return true;
     }
 
     // Sends the queue of a corked stream on its own (co_flush, and reads before they wait).

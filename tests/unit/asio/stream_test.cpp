@@ -4,6 +4,7 @@
 
 #include "asio_run.hpp"
 #include "raw_peer.hpp"
+#include "slow_reading_socket.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -1382,26 +1383,6 @@ TEST(stream_keep_read_buffer, read_frame_if_ready_still_returns_instead_of_waiti
         EXPECT_EQ(m, "here");
     });
 }
-
-// A socket whose reads start 5 ms late.
-struct slow_reading_socket {
-    using executor_type = local_socket::executor_type;
-    local_socket s;
-    executor_type get_executor() { return s.get_executor(); }
-    template <class B, class T>
-    auto async_read_some(const B& b, T&& token) {
-        return asio::async_initiate<T, void(boost::system::error_code, std::size_t)>(
-            [this, b](auto handler) {
-                auto timer = std::make_shared<asio::steady_timer>(s.get_executor(), 5ms);
-                timer->async_wait([this, b, timer, h = std::move(handler)](boost::system::error_code) mutable {
-                    s.async_read_some(b, std::move(h));
-                });
-            },
-            token);
-    }
-    template <class B, class T>
-    auto async_write_some(const B& b, T&& t) { return s.async_write_some(b, std::forward<T>(t)); }
-};
 
 TEST(stream, small_frames_behind_large_ones_in_one_burst_arrive_whole_and_in_order) {
     // After large frames the read for the next header offers the caller's room for a frame like the
