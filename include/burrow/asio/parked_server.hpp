@@ -6,7 +6,8 @@
 // coroutine it awaits) alive, about 3 KB per connection with the stream inside. Here an idle
 // connection is "parked" instead: its only pending operation is a readiness wait on the socket
 // (socket.async_wait(wait_read)) whose small handler owns the connection. When bytes arrive, the
-// handler hands the connection to a worker: a coroutine that reads with co_read_frame_if_ready,
+// handler hands the connection to a worker (resumed inside that handler, see
+// detail/parked_coroutine.hpp): a coroutine that reads with co_read_frame_if_ready,
 // calls the application's message handler for every whole message, and, once nothing is left to
 // read (the read completes with would_block, the read buffer is back in the pool), parks the
 // connection again and waits for the next one. Workers are kept for reuse (their frames are
@@ -39,6 +40,7 @@
 #pragma once
 
 #include <burrow/asio/detail/deadline.hpp>
+#include <burrow/asio/detail/parked_coroutine.hpp>
 #include <burrow/asio/handshake.hpp>
 #include <burrow/asio/stream.hpp>
 #include <burrow/http/head_parser.hpp>
@@ -50,7 +52,6 @@
 #include <boost/asio/detail/reactive_wait_op.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -288,14 +289,19 @@ private:
         core(const Executor& ex, message_handler m, end_handler e, const options_type& o)
             : executor(ex), on_message(std::move(m)), on_end(std::move(e)), options(o) {}
 
-        // Gives `c` to a waiting worker, or to a new one.
-        void run(connection_ptr c) {
+        // Gives `c` to a waiting worker, or to a new one. `from_reactor`: called by the handler
+        // of a readiness wait, which the scheduler runs: the worker resumes right here, inside
+        // this call (anywhere else, from a coroutine or the application's code, it is posted).
+        void run(connection_ptr c, bool from_reactor = false) {
             c->active_ = true;
             if (!idle.empty()) {
                 worker* w = idle.back();
                 idle.pop_back();
                 w->job = std::move(c);
-                (void)w->wake.try_send(boost::system::error_code{});  // the worker's receive completes
+                if (from_reactor)
+                    w->wake.resume_here();  // (the worker may be gone when this returns)
+                else
+                    w->wake.resume_later();
                 return;
             }
             auto self = std::static_pointer_cast<core>(c->core_);
@@ -311,10 +317,11 @@ private:
     };
 
     struct worker {
-        explicit worker(const boost::asio::any_io_executor& ex) : wake(ex, 1) {}
-        // Signalled to hand over a job. A channel, not a timer: a timer's wait would be the
-        // earliest in the reactor's queue and cost a timerfd_settime system call per message.
-        boost::asio::experimental::channel<void(boost::system::error_code)> wake;
+        explicit worker(const boost::asio::any_io_executor& ex) : wake(ex) {}
+        // Where the worker waits to be handed a job. Not a timer (its wait would be the earliest
+        // in the reactor's queue and cost a timerfd_settime system call per message), not a
+        // channel (its completion is a posted operation that may allocate): see parked_coroutine.
+        burrow::detail::parked_coroutine wake;
         connection_ptr job;
         // Messages that came in several pieces are assembled here; its size is kept between
         // messages as room for the next one (see work()).
@@ -348,11 +355,8 @@ private:
                 if (owner->idle.size() >= max_idle_workers)
                     co_return;
                 owner->idle.push_back(&w);
-                (void)co_await w.wake.async_receive(boost::asio::as_tuple(boost::asio::use_awaitable));
-                if (!w.job) {  // cancelled from outside, not handed a job: leave
-                    std::erase(owner->idle, &w);
-                    co_return;
-                }
+                co_await w.wake.wait();
+                BOOST_ASSERT(w.job);
             }
             connection_ptr c = std::move(w.job);
             stream<Socket>& ws = c->ws_;
@@ -589,7 +593,7 @@ private:
                 return;
             }
             c->ws_.note_readable();
-            owner.run(std::move(c));
+            owner.run(std::move(c), true);
         }
 
         connection_ptr c;

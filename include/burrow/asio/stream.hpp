@@ -545,6 +545,7 @@ private:
                     if (nothing_there && keep_read_buffer_ && !return_instead_of_waiting_) {
                         read_waits = true;
                     } else if (nothing_there) {
+                        reads_at_once_ = 0;  // the next bytes come through the reactor (or the caller's wait)
                         if (direct.empty())
                             give_back_read_buffer();  // (kept by make_room with keep_read_buffer)
                         if (must_flush_before_waiting()) {
@@ -603,6 +604,7 @@ private:
                             if (ec != boost::asio::error::would_block && ec != boost::asio::error::try_again)
                                 co_return read_failed(ec);
                             last_read_filled_ = false;
+                            reads_at_once_ = 0;  // drained: the next bytes come through the reactor anyway
                             if (must_flush_before_waiting()) {
                                 if (auto ec2 = co_await send_batch())
                                     co_return ec2;

@@ -254,11 +254,18 @@ TEST(parked_server, handler_closing_ends_the_connection) {
 TEST(parked_server, destroying_the_io_context_frees_parked_connections_and_workers) {
     std::vector<std::weak_ptr<server_type::connection>> watched;
     ended ends;
+    // The message handler lives as long as what the workers share with the server: it goes only
+    // when the last idle worker's coroutine was destroyed too.
+    auto handler_alive = std::make_shared<int>(0);
+    std::weak_ptr<int> handler_watch = handler_alive;
     {
         asio::io_context io(1);
         std::vector<std::unique_ptr<ws_stream>> clients;
         {
-            server_type server(io.get_executor(), echo, std::ref(ends));
+            auto handler = [alive = std::move(handler_alive)](const connection_ptr& c, websocket::message_view m) {
+                return echo(c, m);
+            };
+            server_type server(io.get_executor(), handler, std::ref(ends));
             const websocket::stream_options options;
             for (int i = 0; i < 10; ++i) {
                 auto [a, b] = make_pair(io);
@@ -285,7 +292,32 @@ TEST(parked_server, destroying_the_io_context_frees_parked_connections_and_worke
     }  // now the io_context: the pending waits own the connections and are destroyed with it
     for (auto& w : watched)
         EXPECT_TRUE(w.expired());
+    EXPECT_TRUE(handler_watch.expired()) << "an idle worker's coroutine was not destroyed with the io_context";
     EXPECT_TRUE(ends.reasons.empty());  // freed, not ended
+}
+
+TEST(parked_server, run_does_not_return_while_idle_workers_wait) {
+    // Documented: idle workers wait on the io_context, so run() returns only when it is stopped.
+    // (A worker is a coroutine started with co_spawn, which holds outstanding work until it ends.)
+    asio::io_context io(1);
+    ended ends;
+    server_type server(io.get_executor(), echo, std::ref(ends));
+    auto [a, b] = make_pair(io);
+    ws_stream client(std::move(b), role::client);
+    const websocket::stream_options options;
+    auto served = server.serve(std::move(a), options, {});
+    bool echoed = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        std::string back;
+        (void)co_await client.co_write_text("hi");
+        echoed = static_cast<bool>(co_await client.co_read(back));
+        (void)co_await client.co_close();  // the connection ends: only the idle worker is left
+    }, asio::detached);
+    const auto ran = io.run_for(1s);
+    EXPECT_TRUE(echoed);
+    ends.expect_once(make_error_code(error::closed));
+    EXPECT_EQ(server.workers(), 1u);
+    EXPECT_FALSE(io.stopped()) << "run_for returned early: nothing kept the io_context busy (" << ran << " handlers)";
 }
 
 TEST(parked_server, accept_parks_until_the_request_then_upgrades_and_serves) {

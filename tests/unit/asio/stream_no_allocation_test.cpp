@@ -4,7 +4,7 @@
 // and the client on the test's thread, as in real programs (Asio's frame cache is per thread):
 // after a warm-up, neither thread's count may move over thousands of messages. Covered: a stream
 // echo, a parked_server (connections parked and woken for every message; also against a client
-// that keeps its read buffer), corked bursts through
+// that keeps its read buffer; also fifty connections woken in bursts), corked bursts through
 // a parked_server with batch_writes, and large messages received in place.
 #include <burrow/asio/parked_server.hpp>
 #include <burrow/asio/stream.hpp>
@@ -22,8 +22,10 @@
 #include <chrono>
 #include <exception>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <thread>
+#include <vector>
 
 #include "counting_new.hpp"
 
@@ -209,6 +211,55 @@ TEST(stream_no_allocation, parked_server_ten_thousand_echo_round_trips) {
 
 TEST(stream_no_allocation, parked_server_and_a_client_that_keeps_its_read_buffer) {
     parked_server_echo(true);
+}
+
+// Many connections at once: every round, each of 50 clients sends a message before any reads, so
+// the server's reactor reports a burst of ready connections and hands them to as many workers in
+// one go (more than Asio's per-thread cache holds of any kind of block). The server's thread must
+// still allocate nothing (the clients run as one coroutine on the test's thread; not counted).
+TEST(stream_no_allocation, parked_server_with_fifty_connections_in_bursts) {
+    constexpr std::size_t connections = 50;
+    constexpr std::size_t rounds_warm_up = 20, rounds_measured = 200;
+    server_thread server_side;
+    asio::io_context client_io(1);
+    window server_window;
+    std::size_t seen = 0;
+    server_type server(server_side.io.get_executor(), [&](const server_type::connection_ptr& c,
+                                                          burrow::websocket::message_view m) -> asio::awaitable<void> {
+        (void)co_await c->ws().co_write(m.payload, m.type);
+        server_window.count(seen, rounds_warm_up * connections, rounds_measured * connections);
+    });
+    std::vector<std::unique_ptr<ws_stream>> clients;
+    std::vector<server_type::connection_ptr> served;
+    const burrow::websocket::stream_options options;
+    for (std::size_t i = 0; i < connections; ++i) {
+        auto [a, b] = socket_pair(server_side.io, client_io);
+        clients.push_back(std::make_unique<ws_stream>(std::move(b), role::client));
+        served.push_back(server.serve(std::move(a), options, {}));
+    }
+    server_side.start();
+    bool failed = false;
+    asio::co_spawn(client_io, [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> back;
+        back.reserve(1024);
+        const std::vector<std::byte> payload(20, std::byte{'m'});
+        for (std::size_t round = 0; round < rounds_warm_up + rounds_measured && !failed; ++round) {
+            for (auto& c : clients)
+                failed = failed || static_cast<bool>(co_await c->co_write(payload, opcode::binary));
+            for (auto& c : clients) {
+                auto info = co_await c->co_read(back);
+                failed = failed || !info || info->size != payload.size();
+            }
+        }
+        for (auto& c : clients)
+            (void)co_await c->co_close();
+    }, stop_when_done(client_io));
+    run_bounded(client_io);
+    server_side.stop();
+
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(server_window.made(), 0u) << "server allocations per message: "
+                                        << double(server_window.made()) / double(rounds_measured * connections);
 }
 
 // Write batching: a corked client sends bursts of four messages in one write, a parked_server with
