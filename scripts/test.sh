@@ -100,7 +100,7 @@ run_dir() {
         local targets=() listed=''
         if [[ $scope != all ]]; then
             listed=$(/usr/bin/python3 scripts/lib/suite_targets.py "$dir" "$scope") || listed='!'
-            [[ $listed == '!' ]] || mapfile -t targets <<<"$listed"
+            [[ $listed == '!' || -z $listed ]] || mapfile -t targets <<<"$listed"
         fi
         if [[ $listed == '!' ]]; then
             failed_steps=build

@@ -294,6 +294,9 @@ private:
         // this call (anywhere else, from a coroutine or the application's code, it is posted).
         void run(connection_ptr c, bool from_reactor = false) {
             c->active_ = true;
+            // (An idle worker that is not parked is being destroyed with its io_context.)
+            while (!idle.empty() && !idle.back()->wake.parked())
+                idle.pop_back();
             if (!idle.empty()) {
                 worker* w = idle.back();
                 idle.pop_back();

@@ -30,10 +30,14 @@
 // Errors are values: every operation returns boost::system::error_code (or result<T>), never
 // throws on the data path. After an error or a close, only close-related calls are meaningful.
 // Memory exhaustion is a value too: boost::system::errc::not_enough_memory when the stream cannot
-// get a buffer of its own (read, masking or cork buffer). Nothing was read or sent then and the
-// connection stays open, except when a read already took bytes that the read buffer could not
-// grow to keep: those are lost, so the connection is failed with that error. (Memory the caller's
-// container needs, in co_read, is the container's business: its own exception.)
+// get a buffer of its own: a read buffer, or a client's masking buffer for a frame larger than
+// small_masked_frame (control frames never need one; a corked frame whose queue cannot get a
+// buffer goes out at once instead). Nothing was read or sent then and the connection stays open,
+// except in two cases where the connection is failed with that error: a read already took bytes
+// that the read buffer could not grow to keep (they are lost), or co_write sent the first frames
+// of a fragmented message and cannot send the rest. (Memory the caller's container needs, in
+// co_read, is the container's business: its own exception.) parked_server ends a connection on
+// any read error, this one included.
 #pragma once
 
 #include <burrow/asio/detail/asio_config.hpp>
@@ -418,6 +422,10 @@ public:
 
     /// Size of the queue of a corked stream (frames larger than this are sent at once).
     static constexpr std::size_t write_batch_capacity = 16 * 1024;
+
+    /// A client masks frames of up to this many bytes (header included) in memory of the write
+    /// itself, not a pooled buffer: every control frame, and small messages.
+    static constexpr std::size_t small_masked_frame = 256;
 
     /// Sends a ping (payload at most 125 bytes).
     boost::asio::awaitable<boost::system::error_code> co_ping(std::span<const std::byte> payload = {}) {
@@ -973,8 +981,15 @@ private:
         do {
             const std::size_t n = std::min(step, payload.size() - sent);
             const bool fin = sent + n == payload.size();
-            if (auto ec = co_await send_frame(sent == 0 ? type : opcode::continuation, fin, payload.subspan(sent, n)))
+            if (auto ec = co_await send_frame(sent == 0 ? type : opcode::continuation, fin, payload.subspan(sent, n))) {
+                if (sent != 0 && ec == boost::system::errc::not_enough_memory) {
+                    // Part of the message went out and the rest cannot: no later frame could
+                    // continue it correctly, so the connection ends here.
+                    shut_down();
+                    co_return finish(ec);
+                }
                 co_return ec;
+            }
             sent += n;
         } while (sent < payload.size());
         co_return boost::system::error_code{};
@@ -1035,20 +1050,29 @@ private:
         // Corked: a frame that fits joins the queue (pings and Closes go out at once, with it; so
         // does every frame while a read waits for the peer, who may be waiting for it).
         if (corked_ && !waiting_for_peer_ && op != opcode::ping && op != opcode::close &&
-            head_size + payload.size() <= write_batch_capacity - batch_used_) {
-            if (!queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt))
-                co_return make_error_code(boost::system::errc::not_enough_memory);  // not queued, not sent
+            head_size + payload.size() <= write_batch_capacity - batch_used_ &&
+            queue_frame(std::span(head).first(head_size), payload, h.masked ? std::optional(h.mask_key) : std::nullopt))
             co_return boost::system::error_code{};
-        }
-        // A client masks into a buffer of its own (never the caller's payload). It comes from the
-        // thread's pool for this write only: one stream after another reuses it while it is still
-        // in the cache (with a buffer per stream, 100 connections' 64 KiB buffers did not fit, and
-        // copying into them cost 3x). Taken before the queue is: if it cannot be had, nothing is lost.
+        // (When the queue's buffer cannot be had, nothing is queued: the frame goes out now.)
+
+        // A client masks into memory of its own (never the caller's payload): a small frame (every
+        // control frame among them, so a Close, ping or pong never fails for want of memory) into
+        // `small`, on this coroutine's frame; a larger one into a buffer from the thread's pool,
+        // for this write only: one stream after another reuses it while it is still in the cache
+        // (with a buffer per stream, 100 connections' 64 KiB buffers did not fit, and copying into
+        // them cost 3x). Taken before the queue is: if it cannot be had, nothing is lost.
+        std::array<std::byte, small_masked_frame> small;
         std::optional<detail::pooled_buffer> mask_buffer;
+        std::span<std::byte> scratch;
         if (h.masked) {
-            mask_buffer.emplace(client_->write_buffer_size);
-            if (!*mask_buffer)
-                co_return make_error_code(boost::system::errc::not_enough_memory);  // nothing sent
+            if (head_size + payload.size() <= small.size()) {
+                scratch = small;
+            } else {
+                mask_buffer.emplace(client_->write_buffer_size);
+                if (!*mask_buffer)
+                    co_return make_error_code(boost::system::errc::not_enough_memory);  // nothing sent
+                scratch = std::span(mask_buffer->data(), mask_buffer->size());
+            }
         }
 
         // Whatever is queued goes out first, in the same write.
@@ -1066,16 +1090,15 @@ private:
             co_return ec ? finish(ec) : ec;
         }
         // The client's payload, masked chunk by chunk; the first chunk carries the header.
-        const detail::pooled_buffer& buffer = *mask_buffer;
-        std::memcpy(buffer.data(), head.data(), head_size);
+        std::memcpy(scratch.data(), head.data(), head_size);
         std::size_t used = head_size;
         std::size_t sent = 0;
         std::uint32_t key = h.mask_key;
         boost::asio::const_buffer before = queued;  // the queue rides with the first chunk
         do {
-            const std::size_t n = std::min(buffer.size() - used, payload.size() - sent);
-            key = ws::copy_masked(buffer.data() + used, payload.subspan(sent, n), key);
-            std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(buffer.data(), used + n)};
+            const std::size_t n = std::min(scratch.size() - used, payload.size() - sent);
+            key = ws::copy_masked(scratch.data() + used, payload.subspan(sent, n), key);
+            std::array<boost::asio::const_buffer, 2> parts{before, boost::asio::buffer(scratch.data(), used + n)};
             boost::system::error_code ec;
             if (!write_at_once(parts, ec))
                 std::tie(ec, std::ignore) = co_await boost::asio::async_write(next_, parts, detail::write_everything,

@@ -44,8 +44,6 @@ std::string_view as_text(const std::vector<std::byte>& bytes, std::size_t n) {
     return {reinterpret_cast<const char*>(bytes.data()), n};
 }
 
-std::span<const std::byte> bytes_of(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
-
 std::string pattern(std::size_t n, std::size_t seed) {
     std::string s(n, '\0');
     for (std::size_t i = 0; i < n; ++i)
@@ -149,42 +147,18 @@ TEST(stream_out_of_memory, no_masking_buffer_is_an_error_and_nothing_is_sent) {
             o.write_buffer_size = 48 * 1024;  // the masking buffer: this plus a frame header
             ws_stream client(std::move(a), role::client, o);
             ws_stream server(std::move(b), role::server);
+            const std::string lost(1000, 'l'), sent(1000, 's');  // larger than small_masked_frame
             {
                 failing_allocations no_memory(48 * 1024);
-                EXPECT_EQ(co_await client.co_write_text("lost"), out_of_memory);
+                EXPECT_EQ(co_await client.co_write_text(lost), out_of_memory);
                 EXPECT_TRUE(client.is_open());
             }
-            EXPECT_FALSE(co_await client.co_write_text("sent"));
+            EXPECT_FALSE(co_await client.co_write_text(sent));
             std::vector<std::byte> got;
             auto r = co_await server.co_read(got);
             EXPECT_TRUE(r);
             if (r) {
-                EXPECT_EQ(as_text(got, r->size), "sent") << "the failed write sent nothing, not even a header";
-            }
-        });
-    });
-}
-
-TEST(stream_out_of_memory, no_cork_queue_buffer_is_an_error_and_nothing_is_queued) {
-    on_fresh_thread([] {
-        run([&](asio::io_context& io) -> asio::awaitable<void> {
-            auto [a, b] = make_pair(io);
-            ws_stream server(std::move(a), role::server);
-            ws_stream client(std::move(b), role::client);
-            server.cork();
-            {
-                failing_allocations no_memory(ws_stream::write_batch_capacity);
-                EXPECT_EQ(co_await server.co_write(bytes_of("lost")), out_of_memory);
-                EXPECT_EQ(server.queued_bytes(), 0u);
-                EXPECT_TRUE(server.is_open());
-            }
-            EXPECT_FALSE(co_await server.co_write(bytes_of("queued")));
-            EXPECT_FALSE(co_await server.co_flush());
-            std::vector<std::byte> got;
-            auto r = co_await client.co_read(got);
-            EXPECT_TRUE(r);
-            if (r) {
-                EXPECT_EQ(as_text(got, r->size), "queued");
+                EXPECT_EQ(as_text(got, r->size), sent) << "the failed write sent nothing, not even a header";
             }
         });
     });
@@ -246,4 +220,58 @@ TEST(stream_buffers, keep_read_buffer_holds_the_read_buffer_while_a_read_waits) 
             });
         });
     }
+}
+
+TEST(stream_out_of_memory, a_client_sends_control_frames_and_small_messages_without_memory) {
+    // Control frames and small messages are masked in the write's own memory: with every
+    // allocation of 16 KiB or more failing (the pooled masking buffer is 64 KiB; coroutine frames
+    // and timers are smaller), a client still pings, sends a short message and its Close; only
+    // the larger message (it needs the masking buffer) fails, sending nothing.
+    on_fresh_thread([] {
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            auto [a, peer] = make_pair(io);
+            ws_stream client(std::move(a), role::client);
+            const std::string larger(300, 'x');
+            {
+                failing_allocations no_memory(16 * 1024);
+                EXPECT_FALSE(co_await client.co_ping());
+                EXPECT_FALSE(co_await client.co_write_text("small"));
+                EXPECT_EQ(co_await client.co_write_text(larger), out_of_memory);
+                EXPECT_TRUE(client.is_open());
+                // The Close goes out; waiting for the answer needs a read buffer, which fails.
+                EXPECT_EQ(co_await client.co_close(), out_of_memory);
+            }
+            const opcode expected[] = {opcode::ping, opcode::text, opcode::close};
+            for (opcode op : expected) {
+                auto f = co_await read_wire_frame(peer);
+                EXPECT_TRUE(f);
+                if (!f)
+                    co_return;
+                EXPECT_EQ(f->header.op, op) << "the failed write sent nothing, not even a header";
+                if (op == opcode::text) {
+                    EXPECT_EQ(f->payload, "small");
+                }
+            }
+        });
+    });
+}
+
+TEST(stream_out_of_memory, a_corked_frame_whose_queue_cannot_get_a_buffer_goes_out_at_once) {
+    on_fresh_thread([] {
+        run([&](asio::io_context& io) -> asio::awaitable<void> {
+            auto [a, peer] = make_pair(io);
+            ws_stream server(std::move(a), role::server);
+            server.cork();
+            {
+                failing_allocations no_memory(ws_stream::write_batch_capacity);
+                EXPECT_FALSE(co_await server.co_write_text("not queued"));
+                EXPECT_EQ(server.queued_bytes(), 0u);
+            }
+            auto f = co_await read_wire_frame(peer);
+            EXPECT_TRUE(f);
+            if (f) {
+                EXPECT_EQ(f->payload, "not queued");
+            }
+        });
+    });
 }

@@ -25,6 +25,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/assert.hpp>
 
 #include <optional>
 #include <utility>
@@ -76,6 +77,7 @@ private:
 
     void park(handler_type h);
     handler_type take() {
+        BOOST_ASSERT(handler_.has_value());
         unlink();
         handler_type h = std::move(*handler_);
         handler_.reset();
@@ -86,8 +88,9 @@ private:
     boost::asio::any_io_executor executor_;
     parked_coroutine_registry* registry_;
     std::optional<handler_type> handler_;
-    parked_coroutine* prev_ = nullptr;  // in the registry's list while parked
+    parked_coroutine* prev_ = nullptr;  // in the registry's list while parked (linked_)
     parked_coroutine* next_ = nullptr;
+    bool linked_ = false;  // (a worker that never parked may outlive the registry: not touched then)
 };
 
 // The parked coroutines of one execution context; destroys them when it shuts down.
@@ -114,6 +117,7 @@ private:
     }
 
     void link(parked_coroutine* p) noexcept {
+        p->linked_ = true;
         p->prev_ = nullptr;
         p->next_ = head_;
         if (head_ != nullptr)
@@ -128,6 +132,7 @@ private:
         if (p->next_ != nullptr)
             p->next_->prev_ = p->prev_;
         p->prev_ = p->next_ = nullptr;
+        p->linked_ = false;
     }
 
     parked_coroutine* head_ = nullptr;
@@ -145,7 +150,7 @@ inline void parked_coroutine::park(handler_type h) {
 }
 
 inline void parked_coroutine::unlink() noexcept {
-    if (registry_ != nullptr && (prev_ != nullptr || next_ != nullptr || registry_->head_ == this))
+    if (linked_)
         registry_->unlink(this);
 }
 
