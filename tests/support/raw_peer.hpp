@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,26 @@ inline asio::awaitable<std::optional<received_frame>> read_wire_frame(local_sock
             co_return std::nullopt;
         have = r.size;
     }
+}
+
+/// Binary frames as a client sends them (masked, a different key each), back to back in `wire`,
+/// with their payloads in `sent`: a burst to write at a server in one go.
+struct client_burst {
+    std::vector<std::string> sent;
+    std::vector<std::byte> wire;
+    void add(std::string payload) {
+        const auto f = wire_frame(ws::opcode::binary, true, payload, 0x11223344u + static_cast<std::uint32_t>(sent.size()));
+        wire.insert(wire.end(), f.begin(), f.end());
+        sent.push_back(std::move(payload));
+    }
+};
+
+/// `n` letters in a pattern that `seed` shifts (payloads that differ from message to message).
+inline std::string letter_pattern(std::size_t n, std::size_t seed) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
+    return s;
 }
 
 /// Writes `bytes` to `s`, in pieces of `step` bytes (0: all at once).

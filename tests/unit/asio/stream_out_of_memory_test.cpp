@@ -44,13 +44,6 @@ std::string_view as_text(const std::vector<std::byte>& bytes, std::size_t n) {
     return {reinterpret_cast<const char*>(bytes.data()), n};
 }
 
-std::string pattern(std::size_t n, std::size_t seed) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i)
-        s[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
-    return s;
-}
-
 } // namespace
 
 TEST(stream_out_of_memory, no_read_buffer_is_an_error_that_loses_nothing) {
@@ -96,22 +89,17 @@ TEST(stream_out_of_memory, a_read_buffer_that_cannot_grow_for_bytes_already_read
             using namespace asio::experimental::awaitable_operators;
             auto [a, b] = make_pair(io);
             websocket::stream<slow_reading_socket> server(slow_reading_socket{std::move(a)}, role::server);  // 64 KiB read buffer
-            std::vector<std::string> sent;
-            std::vector<std::byte> wire;
-            auto add = [&](std::string payload) {
-                const auto f = wire_frame(opcode::binary, true, payload, 0x11223344u + static_cast<std::uint32_t>(sent.size()));
-                wire.insert(wire.end(), f.begin(), f.end());
-                sent.push_back(std::move(payload));
-            };
-            add(pattern(100 * 1024, 1));
-            add(pattern(100 * 1024, 2));
+            client_burst burst;
+            burst.add(letter_pattern(100 * 1024, 1));
+            burst.add(letter_pattern(100 * 1024, 2));
             for (std::size_t i = 0; i < 3000; ++i)
-                add(pattern(40, i));
+                burst.add(letter_pattern(40, i));
+            const std::vector<std::string>& sent = burst.sent;
             std::vector<std::byte> got;
             got.reserve(256 * 1024);  // the caller's memory is there; only the stream's growth fails
             std::size_t read = 0;
             boost::system::error_code error;
-            auto write = [&]() -> asio::awaitable<void> { co_await write_raw(b, wire); };
+            auto write = [&]() -> asio::awaitable<void> { co_await write_raw(b, burst.wire); };
             auto read_all = [&]() -> asio::awaitable<void> {
                 failing_allocations no_memory(64 * 1024 + 1);  // the 64 KiB read buffer, nothing larger
                 for (; read < sent.size(); ++read) {

@@ -1394,25 +1394,14 @@ TEST(stream, small_frames_behind_large_ones_in_one_burst_arrive_whole_and_in_ord
         // Every read waits a moment first, so the writer has filled the socket's buffer by then and
         // the read after the large frames takes as much as it offers.
         websocket::stream<slow_reading_socket> server(slow_reading_socket{std::move(a)}, role::server);  // 64 KiB read buffer
-        std::vector<std::string> sent;
-        std::vector<std::byte> wire;
-        auto add = [&](std::string payload) {
-            const auto f = wire_frame(opcode::binary, true, payload, 0x11223344u + static_cast<std::uint32_t>(sent.size()));
-            wire.insert(wire.end(), f.begin(), f.end());
-            sent.push_back(std::move(payload));
-        };
-        auto pattern = [](std::size_t n, std::size_t seed) {
-            std::string s(n, '\0');
-            for (std::size_t i = 0; i < n; ++i)
-                s[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
-            return s;
-        };
-        add(pattern(100 * 1024, 1));
-        add(pattern(100 * 1024, 2));
+        client_burst burst;
+        burst.add(letter_pattern(100 * 1024, 1));
+        burst.add(letter_pattern(100 * 1024, 2));
         for (std::size_t i = 0; i < 3000; ++i)  // about 138 KB of small frames
-            add(pattern(40, i));
-        add(pattern(100 * 1024, 3));
-        auto write = [&]() -> asio::awaitable<void> { co_await write_raw(b, wire); };
+            burst.add(letter_pattern(40, i));
+        burst.add(letter_pattern(100 * 1024, 3));
+        const std::vector<std::string>& sent = burst.sent;
+        auto write = [&]() -> asio::awaitable<void> { co_await write_raw(b, burst.wire); };
         auto read = [&]() -> asio::awaitable<void> {
             std::vector<std::byte> got;
             for (std::size_t i = 0; i < sent.size(); ++i) {
