@@ -171,15 +171,8 @@ public:
             return;
         BOOST_ASSERT(read_begin_ == 0);
         const std::size_t need = read_end_ + leftover.size();
-        if (need > read_buffer_size_) {  // a buffer large enough, and a frame's worth more
-            std::byte* bigger = detail::buffer_pool::take(need + ws::min_buffer_size);
-            if (read_end_ != 0)
-                std::memcpy(bigger, read_buffer_, read_end_);
-            give_back_read_buffer();
-            read_buffer_ = bigger;
-            read_buffer_size_ = need + ws::min_buffer_size;
-        }
-        if (!take_read_buffer())
+        // A buffer large enough, and a frame's worth more. (Not the data path: this may throw.)
+        if ((need > read_buffer_size_ && !grow_read_buffer(need + ws::min_buffer_size)) || !take_read_buffer())
             throw std::bad_alloc();
         std::memcpy(read_buffer_ + read_end_, leftover.data(), leftover.size());
         read_end_ += leftover.size();
@@ -826,9 +819,10 @@ private:
     }
 
     // A read buffer of at least `need` bytes (a power of two, so few sizes reach the pool) with the
-    // bytes of the current one. Only when a scatter read's spill (at most the read buffer's size,
-    // behind a header of at most 14 bytes) has to be parsed from the read buffer after all (the
-    // next frame was not the large one predicted). The stream goes back to its nominal size once
+    // bytes of the current one. For bytes read past the handshake that do not fit (add_leftover),
+    // and when a scatter read's spill (at most the read buffer's size, behind a header of at most
+    // 14 bytes) has to be parsed from the read buffer after all (the next frame was not the large
+    // one predicted). The stream goes back to its nominal size once
     // that buffer is drained and given back (give_back_read_buffer). False when memory is
     // exhausted (the current buffer is kept as it was).
     [[nodiscard]] bool grow_read_buffer(std::size_t need) noexcept {
